@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Subcommands of the `writ` program.  Each takes argc/argv starting at its own
+ * name and returns the process exit status (0 ok, 1 error, 2 usage).
+ */
+#ifndef WRIT_CLI_CLI_H
+#define WRIT_CLI_CLI_H
+
+int cli_acl(int argc, char **argv);
+int cli_audit(int argc, char **argv);
+int cli_kv(int argc, char **argv);
+int cli_operator(int argc, char **argv);
+int cli_server(int argc, char **argv);
+int cli_status(int argc, char **argv);
+int cli_token(int argc, char **argv);
+int cli_version(int argc, char **argv);
+
+#endif /* WRIT_CLI_CLI_H */

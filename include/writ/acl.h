@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Vault-style ACL policies for writ's own API.
+ *
+ * A policy is a list of path rules, written in the HCL subset
+ * (`path "secret/data/*" { capabilities = ["read"] }`) or as JSON
+ * ({"path": {"secret/data/*": {"capabilities": ["read"]}}}).  Globs: a trailing
+ * `*` matches any suffix; `+` matches exactly one path segment.  A token's ACL is
+ * the union of its policies: rules for the same path pattern merge their
+ * capabilities, `deny` on a pattern wins over everything for that pattern, and
+ * for a request path the single most specific matching pattern decides
+ * (Vault's priority: exact beats glob; among globs the one whose first
+ * wildcard comes later wins; no trailing `*` beats trailing `*`; fewer `+`
+ * wins; longer wins; lexicographically larger wins).  No match: denied.
+ *
+ * Thread safety: parsed policies and built ACLs are immutable and may be
+ * shared between threads.
+ */
+#ifndef WRIT_ACL_H
+#define WRIT_ACL_H
+
+#include "writ/base.h"
+
+enum writ_cap {
+	WRIT_CAP_CREATE = 1u << 0,
+	WRIT_CAP_READ = 1u << 1,
+	WRIT_CAP_UPDATE = 1u << 2,
+	WRIT_CAP_PATCH = 1u << 3,
+	WRIT_CAP_DELETE = 1u << 4,
+	WRIT_CAP_LIST = 1u << 5,
+	WRIT_CAP_SUDO = 1u << 6,
+	WRIT_CAP_DENY = 1u << 7,
+	WRIT_CAP_ROOT = 1u << 8, /* the root policy: everything */
+};
+
+#define WRIT_ACL_MAX_POLICY_BYTES (256u << 10)
+#define WRIT_ACL_MAX_RULES        4096
+
+struct writ_acl_policy;
+struct writ_acl;
+
+/*
+ * Parse a policy (HCL or JSON, detected by the first non-space byte).  name is
+ * copied.  Errors: WRIT_EPARSE / WRIT_EINVAL with "line N: message" in err.
+ * Unknown capabilities are errors; unknown rule keys (required_parameters,
+ * allowed_parameters, ...) are accepted and ignored for now.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_acl_policy_parse(const char *name, const char *text,
+    size_t len, struct writ_acl_policy **out, struct writ_err *err);
+WRIT_API void writ_acl_policy_free(struct writ_acl_policy *p);
+WRIT_API const char *writ_acl_policy_name(const struct writ_acl_policy *p);
+
+/* Build the ACL of a token from its policies (borrowed during the call). */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_acl_new(const struct writ_acl_policy *const *pols,
+    size_t npols, struct writ_acl **out, struct writ_err *err);
+/* An ACL that allows everything (the root policy). */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_acl_new_root(struct writ_acl **out);
+WRIT_API void writ_acl_free(struct writ_acl *acl);
+
+/* Capabilities (enum writ_cap bits) that acl grants on path; deny gives WRIT_CAP_DENY only. */
+WRIT_API unsigned writ_acl_capabilities(const struct writ_acl *acl, const char *path);
+
+/* Capability name <-> bit ("read" <-> WRIT_CAP_READ); 0 / NULL when unknown. */
+WRIT_API unsigned writ_acl_cap_from_name(const char *name);
+WRIT_API const char *writ_acl_cap_name(unsigned bit);
+
+/* The text of Vault's built-in "default" policy as writ ships it. */
+WRIT_API const char *writ_acl_default_policy_text(void);
+
+#endif /* WRIT_ACL_H */

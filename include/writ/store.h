@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The logical key/value store and its barrier.
+ *
+ * Keys are '/'-separated UTF-8 paths without a leading slash ("kv/<mount>/...",
+ * "auth/token/id/<hash>", ...), ordered bytewise.  Every value passes the
+ * barrier: AES-256-GCM under the active keyring term with the key as
+ * associated data, so a value copied to another key fails to decrypt.  The
+ * keyring is encrypted by the root key; the root key exists only in memory
+ * while unsealed and is split into Shamir shares by writ_store_init.
+ *
+ * Writes go through transactions.  One transaction at a time holds the write
+ * lock; committed transactions are applied to an open batch and made durable
+ * together (group commit): writ_txn_commit returns a sequence number and
+ * writ_store_sync(seq) blocks until that batch is on disk.  Readers outside a
+ * transaction see only durable data.
+ *
+ * Thread safety: all functions may be called from any thread; a struct
+ * writ_txn belongs to the thread that began it.
+ */
+#ifndef WRIT_STORE_H
+#define WRIT_STORE_H
+
+#include "writ/base.h"
+
+#define WRIT_STORE_KEY_MAX   1024        /* bytes in a key */
+#define WRIT_STORE_VALUE_MAX (16u << 20) /* bytes in a value, before the barrier */
+#define WRIT_ROOT_KEY_LEN    32
+#define WRIT_SHARE_LEN       (WRIT_ROOT_KEY_LEN + 1)
+
+struct writ_store;
+struct writ_txn;
+
+/*
+ * Open (creating if needed) an SQLite store at path in WAL mode with
+ * synchronous=FULL.  The store starts sealed.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_store_open_sqlite(const char *path,
+    struct writ_store **out, struct writ_err *err);
+/* Make every pending batch durable, wipe the keyring and close; accepts NULL. */
+WRIT_API void writ_store_close(struct writ_store *s);
+/* Backend name ("sqlite"). */
+WRIT_API const char *writ_store_backend(const struct writ_store *s);
+
+/* ---------------------------------------------------------------------------
+ * Seal state.
+ */
+struct writ_seal_status {
+	bool initialized;
+	bool sealed;
+	unsigned threshold; /* t */
+	unsigned shares;    /* n */
+	unsigned progress;  /* shares received so far */
+	uint32_t term;      /* active keyring term, 0 while sealed */
+};
+
+/*
+ * Initialise: make a root key and keyring term 1, store the keyring encrypted
+ * by the root key and the seal configuration (n, t), and write n shares of
+ * WRIT_SHARE_LEN bytes each into shares_out (n * WRIT_SHARE_LEN bytes,
+ * wiped by the caller).  The store stays sealed.  WRIT_ECONFLICT if already
+ * initialised.  1 <= t <= n <= 255 (with t == 1 every share alone rebuilds
+ * the root key).
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_store_init(struct writ_store *s, unsigned shares,
+    unsigned threshold, unsigned char *shares_out, struct writ_err *err);
+WRIT_API void writ_store_seal_status(struct writ_store *s, struct writ_seal_status *out);
+/*
+ * Add one unseal share.  When the threshold is reached the root key is rebuilt
+ * and checked by decrypting the keyring: on success the store is unsealed
+ * (*unsealed = true); on failure progress resets and WRIT_EDENIED is returned.
+ * A share whose x coordinate was already given is WRIT_EINVAL (progress kept).
+ * A share of the wrong length is WRIT_EINVAL.  Already unsealed: WRIT_OK.
+ * CT: shares are compared with writ_ct_eq; the root key is wiped after use.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_store_unseal(struct writ_store *s,
+    const unsigned char *share, size_t len, bool *unsealed, struct writ_err *err);
+/* Forget the shares given so far. */
+WRIT_API void writ_store_unseal_reset(struct writ_store *s);
+/* Unseal with the root key itself (used by dev mode right after init). */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_store_unseal_root(struct writ_store *s,
+    const unsigned char root[WRIT_ROOT_KEY_LEN], struct writ_err *err);
+/* Seal: wipe the keyring from memory.  Durable state is untouched. */
+WRIT_API void writ_store_seal(struct writ_store *s);
+/*
+ * Add a keyring term and make it the active one; existing values keep their
+ * term and stay readable.  *term gets the new term.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_store_rotate(struct writ_store *s, uint32_t *term,
+    struct writ_err *err);
+
+/* ---------------------------------------------------------------------------
+ * Reads.  Values are decrypted into the arena.  WRIT_ESEALED while sealed,
+ * WRIT_ENOTFOUND when absent, WRIT_ECRYPTO when a value fails to authenticate
+ * (tampered or moved).
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_store_get(struct writ_store *s, struct writ_arena *a,
+    const char *key, unsigned char **val, size_t *len, struct writ_err *err);
+
+/*
+ * List keys that start with prefix, in order, strictly after `after` (NULL =
+ * from the start), at most limit (0 = no limit).  *keys is an arena array of
+ * arena strings holding the full keys.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_store_list(struct writ_store *s, struct writ_arena *a,
+    const char *prefix, const char *after, size_t limit, char ***keys, size_t *nkeys,
+    struct writ_err *err);
+
+/* ---------------------------------------------------------------------------
+ * Transactions.
+ */
+/* Begin a write transaction (takes the store's write lock). */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_txn_begin(struct writ_store *s, struct writ_txn **out,
+    struct writ_err *err);
+/* Read through the transaction: sees its own writes and every committed batch. */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_txn_get(struct writ_txn *t, struct writ_arena *a,
+    const char *key, unsigned char **val, size_t *len, struct writ_err *err);
+WRIT_API WRIT_MUST_CHECK writ_rc writ_txn_list(struct writ_txn *t, struct writ_arena *a,
+    const char *prefix, const char *after, size_t limit, char ***keys, size_t *nkeys,
+    struct writ_err *err);
+/* Put (encrypts now) or delete one key.  Nothing is visible until commit. */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_txn_put(struct writ_txn *t, const char *key,
+    const void *val, size_t len, struct writ_err *err);
+WRIT_API WRIT_MUST_CHECK writ_rc writ_txn_delete(struct writ_txn *t, const char *key,
+    struct writ_err *err);
+/*
+ * Commit: all of the transaction's writes join the open batch atomically, the
+ * write lock is released and *seq (may be NULL) gets the sequence number to
+ * pass to writ_store_sync.  On error nothing of the transaction is applied.
+ * The transaction is freed in both cases.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_txn_commit(struct writ_txn *t, uint64_t *seq,
+    struct writ_err *err);
+/* Drop the transaction and release the lock; accepts NULL. */
+WRIT_API void writ_txn_abort(struct writ_txn *t);
+/* Block until the batch holding seq is durable (group commit). */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_store_sync(struct writ_store *s, uint64_t seq,
+    struct writ_err *err);
+
+/* Convenience: one put or delete in its own transaction, made durable. */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_store_put(struct writ_store *s, const char *key,
+    const void *val, size_t len, struct writ_err *err);
+WRIT_API WRIT_MUST_CHECK writ_rc writ_store_delete(struct writ_store *s, const char *key,
+    struct writ_err *err);
+
+#endif /* WRIT_STORE_H */
