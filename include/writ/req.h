@@ -38,6 +38,7 @@ struct writ_req {
 	json_t *body;                /* request JSON object, never NULL (empty object) */
 	json_t *query;               /* query parameters as a JSON object of strings */
 	struct writ_token *token;    /* authenticated caller; NULL on unauthenticated paths */
+	unsigned caps;               /* enum writ_cap bits the caller holds on path (acl.h) */
 	const char *client_token;    /* the raw token presented (secret; never log) */
 	const char *remote_addr;     /* peer IP address text */
 	const char *id;              /* request id (UUID text) */
