@@ -3,8 +3,8 @@
  * Vault-style ACL policies for writ's own API.
  *
  * A policy is a list of path rules, written in the HCL subset
- * (`path "secret/data/*" { capabilities = ["read"] }`) or as JSON
- * ({"path": {"secret/data/*": {"capabilities": ["read"]}}}).  Globs: a trailing
+ * (`path "secret/data/app-*" { capabilities = ["read"] }`) or as JSON
+ * ({"path": {"secret/data/app-*": {"capabilities": ["read"]}}}).  Globs: a trailing
  * `*` matches any suffix; `+` matches exactly one path segment.  A token's ACL is
  * the union of its policies: rules for the same path pattern merge their
  * capabilities, `deny` on a pattern wins over everything for that pattern, and

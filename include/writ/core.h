@@ -55,14 +55,79 @@ struct writ_core {
 	struct writ_core_priv *priv;
 };
 
+/* An audit device given in the server configuration. */
+struct writ_core_audit_conf {
+	char name[64];
+	char path[1024];
+	unsigned checkpoint_every;
+};
+
+struct writ_core_opts {
+	struct writ_core_limits limits;  /* zero fields take defaults */
+	int64_t default_lease_ttl;       /* 0 = 768h */
+	int64_t max_lease_ttl;           /* 0 = 768h */
+	bool dev;                        /* mount secret/ as KV v2 on first unseal */
+	struct writ_core_audit_conf audit[4];
+	size_t naudit;
+};
+
+/* Create the core over an open store (borrowed; must outlive the core). */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_core_new(const struct writ_core_opts *opts,
+    struct writ_store *store, struct writ_core **out, struct writ_err *err);
+/* Close audit devices (final checkpoints) and free; accepts NULL. */
+WRIT_API void writ_core_free(struct writ_core *core);
+
+/*
+ * Initialise a new store through the core: shares and root token are
+ * returned (arena strings: shares as hex and base64).  The store stays sealed
+ * afterwards unless unseal is true (dev mode), in which case it is unsealed
+ * and post-unseal setup has run.
+ */
+struct writ_core_init_result {
+	char **keys_hex;
+	char **keys_b64;
+	size_t nkeys;
+	char *root_token;
+};
+WRIT_API WRIT_MUST_CHECK writ_rc writ_core_init(struct writ_core *core, struct writ_arena *a,
+    unsigned shares, unsigned threshold, bool unseal, struct writ_core_init_result *out,
+    struct writ_err *err);
+
+/* Run setup that needs the unsealed store (mount table, audit devices). */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_core_post_unseal(struct writ_core *core,
+    struct writ_err *err);
+
+/* The HTTP-independent request entry point used by the server. */
+struct writ_core_in {
+	const char *method;        /* "GET", "LIST", ... */
+	const char *path;          /* URL path, must start with "/v1/" (percent-decoded) */
+	const char *query;         /* raw query string without '?', or NULL */
+	const char *token;         /* X-Vault-Token or Bearer value, or NULL */
+	const char *content_type;
+	const char *body;
+	size_t bodylen;
+	const char *remote_addr;
+	const char *peer_spiffe_id; /* from a verified client certificate, or NULL */
+};
+struct writ_core_out {
+	int status;
+	struct writ_buf body;      /* JSON, empty for 204; caller frees */
+};
+/* Serve one request; never fails (errors become error responses). */
+WRIT_API void writ_core_serve(struct writ_core *core, const struct writ_core_in *in,
+    struct writ_core_out *out);
+
 /* Find the mount owning a logical path (longest prefix), or NULL. */
 WRIT_API const struct writ_mount *writ_core_mount_for(struct writ_core *core, const char *path);
 
-/* Build (or fetch from the cache) the ACL for a set of policy names.  The ACL
- * is reference counted; release with writ_core_acl_put. */
-WRIT_API WRIT_MUST_CHECK writ_rc writ_core_acl_get(struct writ_core *core, char **policies,
-    size_t npolicies, struct writ_acl **out, struct writ_err *err);
-WRIT_API void writ_core_acl_put(struct writ_core *core, struct writ_acl *acl);
+/*
+ * Capabilities (enum writ_cap bits, acl.h) that a token with these policies
+ * holds on path.  ACLs are built once per policy set and cached until a policy
+ * changes.  "root" among the policies grants everything.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_core_capabilities(struct writ_core *core,
+    char *const *policies, size_t npolicies, const char *path, unsigned *caps,
+    struct writ_err *err);
 
 /* Clamp a requested TTL to the mount's and the system's maximum. */
 WRIT_API int64_t writ_core_ttl(const struct writ_core *core, const struct writ_mount *m,

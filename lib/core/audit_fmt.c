@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Audit devices of the core: their keys, opening them after unseal, the
+ * request and response entries (Vault's audit format, every string value in
+ * request and response data replaced by its HMAC), fail-closed delivery and
+ * the sys/audit and sys/audit-hash endpoints.
+ *
+ * A device's HMAC key and Ed25519 signing seed live at "core/audit/<name>"
+ * behind the barrier; the public key is also written next to the log as
+ * "<path>.pub" (base64) so an investigator can run `writ audit verify`.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "writ/crypto.h"
+#include "writ/store.h"
+#include "writ/token.h"
+
+#include "core_int.h"
+
+#define DEVICE_PREFIX "core/audit/"
+
+static const char *const op_names[] = {
+	[WRIT_OP_READ] = "read",
+	[WRIT_OP_CREATE] = "create",
+	[WRIT_OP_UPDATE] = "update",
+	[WRIT_OP_PATCH] = "patch",
+	[WRIT_OP_DELETE] = "delete",
+	[WRIT_OP_LIST] = "list",
+};
+
+bool
+core_audit_enabled(struct writ_core *core)
+{
+	return core->priv->ndevices > 0;
+}
+
+/* ---------------------------------------------------------------------------
+ * Device keys and lifecycle.
+ */
+
+static writ_rc
+device_keys_load(struct writ_core *core, struct audit_device *d, struct writ_key **key,
+    struct writ_err *err)
+{
+	struct writ_arena *a = writ_arena_new(0, WRIT_ARENA_SECRET);
+	char skey[sizeof(DEVICE_PREFIX) + 64];
+	unsigned char seed[32], *val;
+	size_t len;
+	json_t *rec = NULL;
+	char *dump = NULL;
+	writ_rc rc;
+
+	if (a == NULL)
+		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	snprintf(skey, sizeof(skey), "%s%s", DEVICE_PREFIX, d->name);
+	rc = writ_store_get(core->store, a, skey, &val, &len, err);
+	if (rc == WRIT_OK) {
+		rec = json_loadb((const char *)val, len, 0, NULL);
+		const char *h = json_string_value(json_object_get(rec, "hmac_key"));
+		const char *s = json_string_value(json_object_get(rec, "seed"));
+
+		if (h == NULL || s == NULL || strlen(h) != 64 || strlen(s) != 64 ||
+		    writ_hex_decode(h, 64, d->hmac_key) != WRIT_OK ||
+		    writ_hex_decode(s, 64, seed) != WRIT_OK) {
+			rc = WRIT_ERR(err, WRIT_EDB, "audit device keys are malformed");
+			goto out;
+		}
+		rc = writ_key_ed25519_from_seed(seed, key);
+		goto out;
+	}
+	if (rc != WRIT_ENOTFOUND)
+		goto out;
+	/* First use of this device: make its keys. */
+	char hx[65], sx[65];
+
+	if ((rc = writ_random(d->hmac_key, sizeof(d->hmac_key))) != WRIT_OK ||
+	    (rc = writ_key_ed25519_generate(key)) != WRIT_OK ||
+	    (rc = writ_key_export_private(*key, seed)) != WRIT_OK)
+		goto out;
+	writ_hex_encode(d->hmac_key, 32, hx);
+	writ_hex_encode(seed, 32, sx);
+	rec = json_pack("{s:s, s:s, s:s, s:i, s:b}", "hmac_key", hx, "seed", sx, "path", d->path,
+	    "checkpoint_every", (int)d->checkpoint_every, "from_config", d->from_config);
+	writ_memzero(hx, sizeof(hx));
+	writ_memzero(sx, sizeof(sx));
+	if (rec == NULL || (dump = json_dumps(rec, JSON_COMPACT)) == NULL) {
+		rc = WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = writ_store_put(core->store, skey, dump, strlen(dump), err);
+out:
+	if (dump != NULL) {
+		writ_memzero(dump, strlen(dump));
+		free(dump);
+	}
+	json_decref(rec);
+	writ_memzero(seed, sizeof(seed));
+	writ_arena_free(a);
+	return rc;
+}
+
+static void
+write_pubkey_file(const struct audit_device *d)
+{
+	char path[1100];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s.pub", d->path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		writ_log(WRIT_LOG_WARN, "audit: cannot write %s", path);
+		return;
+	}
+	if (write(fd, d->pubkey_b64, strlen(d->pubkey_b64)) < 0 || write(fd, "\n", 1) < 0)
+		writ_log(WRIT_LOG_WARN, "audit: cannot write %s", path);
+	close(fd);
+}
+
+static writ_rc
+device_open(struct writ_core *core, struct audit_device *d, struct writ_err *err)
+{
+	struct writ_audit_opts o = {0};
+	struct writ_key *key = NULL;
+	unsigned char pub[32];
+	writ_rc rc;
+
+	if ((rc = device_keys_load(core, d, &key, err)) != WRIT_OK)
+		return rc;
+	if ((rc = writ_key_public_raw(key, pub)) != WRIT_OK)
+		goto out;
+	writ_b64_encode(pub, sizeof(pub), d->pubkey_b64);
+	o.path = d->path;
+	o.hmac_key = d->hmac_key;
+	o.sign_key = key;
+	o.checkpoint_every = d->checkpoint_every;
+	if ((rc = writ_audit_open(&o, &d->log, err)) != WRIT_OK)
+		goto out;
+	d->sign_key = key;
+	key = NULL;
+	write_pubkey_file(d);
+out:
+	writ_key_free(key);
+	return rc;
+}
+
+static writ_rc
+devices_from_store(struct writ_core *core, struct writ_err *err)
+{
+	struct writ_core_priv *p = core->priv;
+	struct writ_arena *a = writ_arena_new(0, WRIT_ARENA_SECRET);
+	char **keys;
+	size_t n, i, j;
+	writ_rc rc;
+
+	if (a == NULL)
+		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	rc = writ_store_list(core->store, a, DEVICE_PREFIX, NULL, 0, &keys, &n, err);
+	for (i = 0; rc == WRIT_OK && i < n && p->ndevices < CORE_MAX_DEVICES; i++) {
+		const char *name = keys[i] + strlen(DEVICE_PREFIX);
+		unsigned char *val;
+		size_t len;
+		json_t *rec;
+
+		for (j = 0; j < p->ndevices && strcmp(p->devices[j].name, name) != 0; j++)
+			;
+		if (j < p->ndevices)
+			continue;
+		if (writ_store_get(core->store, a, keys[i], &val, &len, err) != WRIT_OK)
+			continue;
+		rec = json_loadb((const char *)val, len, 0, NULL);
+		if (!json_is_true(json_object_get(rec, "from_config")) &&
+		    json_is_string(json_object_get(rec, "path"))) {
+			struct audit_device *d = &p->devices[p->ndevices++];
+
+			memset(d, 0, sizeof(*d));
+			snprintf(d->name, sizeof(d->name), "%s", name);
+			snprintf(d->path, sizeof(d->path), "%s",
+			    json_string_value(json_object_get(rec, "path")));
+			d->checkpoint_every =
+			    (unsigned)json_integer_value(json_object_get(rec, "checkpoint_every"));
+		}
+		json_decref(rec);
+	}
+	writ_arena_free(a);
+	return rc;
+}
+
+writ_rc
+core_audit_open_devices(struct writ_core *core, struct writ_err *err)
+{
+	struct writ_core_priv *p = core->priv;
+	size_t i;
+	writ_rc rc;
+
+	pthread_rwlock_wrlock(&p->lock);
+	p->ndevices = 0;
+	for (i = 0; i < p->opts.naudit && i < CORE_MAX_DEVICES; i++) {
+		struct audit_device *d = &p->devices[p->ndevices++];
+
+		memset(d, 0, sizeof(*d));
+		snprintf(d->name, sizeof(d->name), "%s", p->opts.audit[i].name);
+		snprintf(d->path, sizeof(d->path), "%s", p->opts.audit[i].path);
+		d->checkpoint_every = p->opts.audit[i].checkpoint_every;
+		d->from_config = true;
+	}
+	rc = devices_from_store(core, err);
+	for (i = 0; rc == WRIT_OK && i < p->ndevices; i++)
+		rc = device_open(core, &p->devices[i], err);
+	pthread_rwlock_unlock(&p->lock);
+	if (rc != WRIT_OK)
+		core_audit_close_devices(core);
+	return rc;
+}
+
+void
+core_audit_close_devices(struct writ_core *core)
+{
+	struct writ_core_priv *p = core->priv;
+	size_t i;
+
+	pthread_rwlock_wrlock(&p->lock);
+	for (i = 0; i < p->ndevices; i++) {
+		writ_audit_close(p->devices[i].log);
+		writ_key_free(p->devices[i].sign_key);
+		writ_memzero(p->devices[i].hmac_key, sizeof(p->devices[i].hmac_key));
+		p->devices[i].log = NULL;
+		p->devices[i].sign_key = NULL;
+	}
+	p->ndevices = 0;
+	pthread_rwlock_unlock(&p->lock);
+}
+
+/* ---------------------------------------------------------------------------
+ * Entries.
+ */
+
+/* Copy v with every string replaced by its HMAC (Vault's audit salting). */
+static json_t *
+hmac_json(const unsigned char *key, json_t *v, unsigned depth)
+{
+	char h[WRIT_AUDIT_HMAC_STR_LEN];
+	json_t *out, *e;
+	const char *k;
+	size_t i;
+
+	if (depth > 128)
+		return json_string("[elided]");
+	if (json_is_string(v)) {
+		writ_audit_hmac_str(key, json_string_value(v), json_string_length(v), h);
+		return json_string(h);
+	}
+	if (json_is_object(v)) {
+		out = json_object();
+		json_object_foreach(v, k, e)
+			json_object_set_new(out, k, hmac_json(key, e, depth + 1));
+		return out;
+	}
+	if (json_is_array(v)) {
+		out = json_array();
+		json_array_foreach(v, i, e)
+			json_array_append_new(out, hmac_json(key, e, depth + 1));
+		return out;
+	}
+	return json_deep_copy(v);
+}
+
+static json_t *
+hmac_str(const unsigned char *key, const char *s)
+{
+	char h[WRIT_AUDIT_HMAC_STR_LEN];
+
+	if (s == NULL || s[0] == '\0')
+		return json_string("");
+	writ_audit_hmac_str(key, s, strlen(s), h);
+	return json_string(h);
+}
+
+static json_t *
+auth_json(const unsigned char *key, const struct writ_req *req)
+{
+	const struct writ_token *t = req->token;
+	json_t *pols = json_array();
+	size_t i;
+
+	if (t == NULL) {
+		json_decref(pols);
+		return json_object();
+	}
+	for (i = 0; i < t->npolicies; i++)
+		json_array_append_new(pols, json_string(t->policies[i]));
+	return json_pack("{s:o, s:o, s:s, s:O, s:O, s:o, s:s, s:s, s:I}", "client_token",
+	    hmac_str(key, req->client_token), "accessor", hmac_str(key, t->accessor),
+	    "display_name", t->display_name ? t->display_name : "", "policies", pols,
+	    "token_policies", pols, "metadata",
+	    t->meta ? hmac_json(key, t->meta, 0) : json_object(), "entity_id", "", "token_type",
+	    "service", "token_ttl", (json_int_t)t->creation_ttl);
+}
+
+static json_t *
+request_json(const unsigned char *key, const struct writ_req *req)
+{
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:{s:s}}", "id",
+	    req->id ? req->id : "", "operation", op_names[req->op], "path", req->path,
+	    "remote_address", req->remote_addr ? req->remote_addr : "", "client_token",
+	    hmac_str(key, req->client_token), "client_token_accessor",
+	    hmac_str(key, req->token ? req->token->accessor : NULL), "namespace", "namespace",
+	    "id", "root");
+
+	if (o == NULL)
+		return NULL;
+	if (req->mount != NULL) {
+		json_object_set_new(o, "mount_type", json_string(req->mount->type));
+		json_object_set_new(o, "mount_point", json_string(req->mount->path));
+		json_object_set_new(o, "mount_accessor", json_string(req->mount->accessor));
+	}
+	if (json_object_size(req->body) > 0)
+		json_object_set_new(o, "data", hmac_json(key, req->body, 0));
+	return o;
+}
+
+static json_t *
+response_json(const unsigned char *key, const struct writ_req *req,
+    const struct writ_resp *resp)
+{
+	json_t *o = json_object();
+
+	if (o == NULL)
+		return NULL;
+	if (req->mount != NULL)
+		json_object_set_new(o, "mount_type", json_string(req->mount->type));
+	if (resp->data != NULL)
+		json_object_set_new(o, "data", hmac_json(key, resp->data, 0));
+	if (resp->raw != NULL)
+		json_object_set_new(o, "data", hmac_json(key, resp->raw, 0));
+	if (resp->auth != NULL)
+		json_object_set_new(o, "auth", hmac_json(key, resp->auth, 0));
+	if (resp->lease_id != NULL)
+		json_object_set_new(o, "secret", json_pack("{s:s}", "lease_id", resp->lease_id));
+	json_object_set_new(o, "status", json_integer(resp->status ? resp->status : 200));
+	return o;
+}
+
+static json_t *
+entry_json(const unsigned char *key, const struct writ_req *req, bool response,
+    const struct writ_resp *resp)
+{
+	char now[48];
+	int64_t sec;
+	long nsec;
+	json_t *e;
+
+	writ_time_now_ns(&sec, &nsec);
+	writ_time_rfc3339(now, sizeof(now), sec, nsec);
+	e = json_pack("{s:s, s:s, s:o, s:o}", "time", now, "type",
+	    response ? "response" : "request", "auth", auth_json(key, req), "request",
+	    request_json(key, req));
+	if (e != NULL && response) {
+		json_object_set_new(e, "response", response_json(key, req, resp));
+		if (resp->rc != WRIT_OK)
+			json_object_set_new(e, "error", json_string(resp->msg));
+	}
+	return e;
+}
+
+writ_rc
+core_audit_request(struct writ_core *core, struct writ_req *req, bool response,
+    const struct writ_resp *resp, uint64_t *seqs, struct writ_err *err)
+{
+	struct writ_core_priv *p = core->priv;
+	size_t i, ok = 0;
+
+	pthread_rwlock_rdlock(&p->lock);
+	for (i = 0; i < p->ndevices; i++) {
+		struct audit_device *d = &p->devices[i];
+		json_t *e = entry_json(d->hmac_key, req, response, resp);
+		char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
+
+		seqs[i] = 0;
+		if (text != NULL &&
+		    writ_audit_append(d->log, text, strlen(text), &seqs[i], err) == WRIT_OK)
+			ok++;
+		else
+			writ_log(WRIT_LOG_ERROR, "audit device \"%s\" failed to record a %s", d->name,
+			    response ? "response" : "request");
+		free(text);
+		json_decref(e);
+	}
+	pthread_rwlock_unlock(&p->lock);
+	if (i > 0 && ok == 0)
+		return WRIT_ERR(err, WRIT_EIO, "no audit device recorded the request");
+	return WRIT_OK;
+}
+
+writ_rc
+core_audit_sync(struct writ_core *core, const uint64_t *seqs, struct writ_err *err)
+{
+	struct writ_core_priv *p = core->priv;
+	size_t i, ok = 0;
+
+	pthread_rwlock_rdlock(&p->lock);
+	for (i = 0; i < p->ndevices; i++) {
+		if (seqs[i] != 0 && writ_audit_sync(p->devices[i].log, seqs[i], err) == WRIT_OK)
+			ok++;
+	}
+	pthread_rwlock_unlock(&p->lock);
+	if (i > 0 && ok == 0)
+		return WRIT_ERR(err, WRIT_EIO, "no audit device could sync");
+	return WRIT_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * sys/audit and sys/audit-hash.
+ */
+
+static writ_rc
+audit_list(struct writ_req *req, struct writ_resp *resp)
+{
+	struct writ_core_priv *p = req->core->priv;
+	json_t *o = json_object();
+	size_t i;
+
+	pthread_rwlock_rdlock(&p->lock);
+	for (i = 0; i < p->ndevices; i++) {
+		const struct audit_device *d = &p->devices[i];
+		char key[80];
+
+		snprintf(key, sizeof(key), "%s/", d->name);
+		json_object_set_new(o, key,
+		    json_pack("{s:s, s:s, s:s, s:{s:s}, s:s, s:b}", "type", "file", "description",
+			"", "path", key, "options", "file_path", d->path, "public_key",
+			d->pubkey_b64, "local", 0));
+	}
+	pthread_rwlock_unlock(&p->lock);
+	resp->data = o;
+	resp->data_to_top = true;
+	return WRIT_OK;
+}
+
+static writ_rc
+audit_hash(struct writ_req *req, struct writ_resp *resp, const char *name)
+{
+	struct writ_core_priv *p = req->core->priv;
+	char h[WRIT_AUDIT_HMAC_STR_LEN];
+	const char *input;
+	size_t i;
+
+	if (writ_req_str(req, "input", &input) != WRIT_OK)
+		return writ_resp_err(resp, WRIT_EINVAL, 400, "%s", "missing \"input\"");
+	pthread_rwlock_rdlock(&p->lock);
+	for (i = 0; i < p->ndevices && strcmp(p->devices[i].name, name) != 0; i++)
+		;
+	if (i < p->ndevices)
+		writ_audit_hmac(p->devices[i].log, input, strlen(input), h);
+	pthread_rwlock_unlock(&p->lock);
+	if (i == p->ndevices)
+		return writ_resp_err(resp, WRIT_ENOTFOUND, 400, "%s", "unknown audit backend");
+	resp->data = json_pack("{s:s}", "hash", h);
+	resp->data_to_top = true;
+	return WRIT_OK;
+}
+
+static writ_rc
+audit_enable(struct writ_req *req, struct writ_resp *resp, const char *name)
+{
+	struct writ_core_priv *p = req->core->priv;
+	json_t *opts = json_object_get(req->body, "options");
+	const char *type = NULL, *path;
+	struct audit_device *d;
+	struct writ_err err = {0};
+	writ_rc rc;
+
+	if (writ_req_str(req, "type", &type) != WRIT_OK || strcmp(type, "file") != 0)
+		return writ_resp_err(resp, WRIT_EINVAL, 400, "%s", "only audit type \"file\" is supported");
+	path = json_string_value(json_object_get(opts, "file_path"));
+	if (path == NULL || path[0] != '/' || strlen(path) >= sizeof(d->path) ||
+	    strlen(name) >= sizeof(d->name) || strchr(name, '/') != NULL)
+		return writ_resp_err(resp, WRIT_EINVAL, 400, "%s", "options.file_path must be an absolute path");
+	pthread_rwlock_wrlock(&p->lock);
+	if (p->ndevices == CORE_MAX_DEVICES) {
+		pthread_rwlock_unlock(&p->lock);
+		return writ_resp_err(resp, WRIT_ELIMIT, 400, "%s", "too many audit devices");
+	}
+	d = &p->devices[p->ndevices];
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", name);
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	if ((rc = device_open(req->core, d, &err)) == WRIT_OK)
+		p->ndevices++;
+	pthread_rwlock_unlock(&p->lock);
+	if (rc != WRIT_OK) {
+		writ_log(WRIT_LOG_ERROR, "audit enable: %s", err.msg);
+		return writ_resp_err(resp, rc, 400, "%s", "cannot enable audit device");
+	}
+	resp->status = 204;
+	return WRIT_OK;
+}
+
+writ_rc
+core_audit_handle(struct writ_req *req, struct writ_resp *resp, const char *sub)
+{
+	if (strncmp(sub, "audit-hash/", 11) == 0)
+		return audit_hash(req, resp, sub + 11);
+	if (strcmp(sub, "audit") == 0 && req->op == WRIT_OP_READ)
+		return audit_list(req, resp);
+	if (strncmp(sub, "audit/", 6) == 0 && sub[6] != '\0' &&
+	    (req->op == WRIT_OP_UPDATE || req->op == WRIT_OP_CREATE))
+		return audit_enable(req, resp, sub + 6);
+	return writ_resp_err(resp, WRIT_EUNSUPPORTED, 405, "%s", "unsupported operation");
+}

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `writ server`: wires the configuration, the store, the core and the HTTP
+ * listeners together and runs until SIGINT or SIGTERM.
+ *
+ * -dev is the embedded default: SQLite and an audit log in a fresh temporary
+ * directory, initialised and unsealed at start with one unseal key, root token
+ * and unseal key printed, KV v2 at secret/, API on 127.0.0.1:8200.
+ */
+#include <sys/stat.h>
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "writ/core.h"
+#include "writ/store.h"
+
+#include "config.h"
+#include "http.h"
+#include "server.h"
+#include "tls.h"
+
+struct server {
+	struct writ_store *store;
+	struct writ_core *core;
+	struct writ_http_server *http;
+	struct writ_config *cfg;
+	char devdir[256];
+};
+
+static struct writ_http_server *signal_target;
+
+static const char *const level_names[] = {"error", "warn", "info", "debug", "trace"};
+
+static void
+log_stderr(enum writ_log_level lvl, const char *msg, void *arg)
+{
+	char ts[48];
+	int64_t sec;
+	long nsec;
+
+	(void)arg;
+	writ_time_now_ns(&sec, &nsec);
+	writ_time_rfc3339(ts, sizeof(ts), sec, (nsec / 1000000) * 1000000);
+	fprintf(stderr, "%s [%s] %s\n", ts, level_names[lvl], msg);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	if (signal_target != NULL)
+		writ_http_stop(signal_target);
+}
+
+/* ---------------------------------------------------------------------------
+ * The HTTP handler: HTTP request -> core request -> HTTP response.
+ */
+
+static const char *
+request_token(const struct writ_http_req *hr)
+{
+	const char *t = writ_http_req_header(hr, "X-Vault-Token");
+
+	if (t != NULL && t[0] != '\0')
+		return t;
+	t = writ_http_req_header(hr, "Authorization");
+	if (t != NULL && strncasecmp(t, "Bearer ", 7) == 0)
+		return t + 7;
+	return NULL;
+}
+
+static void
+handle_http(struct writ_http_req *hr, struct writ_http_resp *resp, void *arg)
+{
+	struct server *s = arg;
+	struct writ_core_in in = {0};
+	struct writ_core_out out = {0};
+	char *path;
+	size_t len;
+
+	path = writ_arena_alloc(hr->arena, hr->path_len + 1);
+	if (path == NULL ||
+	    writ_http_pct_decode(hr->path, hr->path_len, path, &len, false) != WRIT_OK) {
+		(void)writ_http_resp_error(resp, 400, "invalid request path");
+		return;
+	}
+	in.method = hr->method_str;
+	in.path = path;
+	in.query = hr->query;
+	in.token = request_token(hr);
+	in.content_type = writ_http_req_header(hr, "Content-Type");
+	in.body = hr->body;
+	in.bodylen = hr->body_len;
+	in.remote_addr = hr->remote_addr;
+	in.peer_spiffe_id = hr->spiffe_id;
+	writ_core_serve(s->core, &in, &out);
+	resp->status = out.status;
+	if (out.body.len > 0) {
+		resp->body = writ_buf_steal(&out.body, &resp->body_len);
+	} else {
+		writ_buf_free(&out.body);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Start-up.
+ */
+
+static writ_rc
+dev_setup(struct server *s, struct writ_core_opts *opts, struct writ_err *err)
+{
+	char tmpl[] = "/tmp/writ-dev-XXXXXX";
+	const char *d = mkdtemp(tmpl);
+
+	if (d == NULL)
+		return WRIT_ERR(err, WRIT_EIO, "cannot create a temporary directory: %s",
+		    strerror(errno));
+	snprintf(s->devdir, sizeof(s->devdir), "%s", d);
+	opts->dev = true;
+	opts->naudit = 1;
+	snprintf(opts->audit[0].name, sizeof(opts->audit[0].name), "file");
+	snprintf(opts->audit[0].path, sizeof(opts->audit[0].path), "%s/audit.log", d);
+	opts->audit[0].checkpoint_every = 1000;
+	return WRIT_OK;
+}
+
+static void
+save_token_file(const char *token)
+{
+	const char *home = getenv("HOME");
+	char path[1024];
+	int fd;
+
+	if (home == NULL)
+		return;
+	snprintf(path, sizeof(path), "%s/.writ-token", home);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	if (write(fd, token, strlen(token)) < 0)
+		writ_log(WRIT_LOG_WARN, "cannot write %s", path);
+	close(fd);
+}
+
+static writ_rc
+dev_init(struct server *s, const char *root_id, struct writ_err *err)
+{
+	struct writ_arena *a = writ_arena_new(0, WRIT_ARENA_SECRET);
+	struct writ_core_init_result r = {0};
+	writ_rc rc;
+
+	if (a == NULL)
+		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	if ((rc = writ_core_init(s->core, a, 1, 1, true, &r, err)) != WRIT_OK)
+		goto out;
+	(void)root_id;
+	printf("WARNING! dev mode is enabled! In this mode, writ runs entirely from a\n"
+	       "temporary directory, starts unsealed with a single unseal key, and the root\n"
+	       "token is already authenticated to the CLI. Do not run dev mode in production.\n\n"
+	       "    export WRIT_ADDR='http://%s'\n\n"
+	       "Unseal Key: %s\nRoot Token: %s\n\n"
+	       "Storage: %s/writ.db\nAudit log: %s/audit.log (public key %s/audit.log.pub)\n\n",
+	    s->cfg && s->cfg->nlisteners ? s->cfg->listeners[0].address : "127.0.0.1:8200",
+	    r.keys_b64[0], r.root_token, s->devdir, s->devdir, s->devdir);
+	fflush(stdout);
+	save_token_file(r.root_token);
+out:
+	writ_arena_free(a);
+	return rc;
+}
+
+static writ_rc
+listen_all(struct server *s, struct writ_err *err)
+{
+	size_t i;
+	writ_rc rc;
+
+	for (i = 0; i < s->cfg->nlisteners; i++) {
+		const struct writ_config_listener *l = &s->cfg->listeners[i];
+		struct writ_tls_config tls = {0};
+		uint16_t port = 0;
+
+		if (!l->tls_disable) {
+			tls.cert_file = l->tls_cert_file;
+			tls.key_file = l->tls_key_file;
+			tls.client_ca_file = l->tls_client_ca_file;
+			tls.client_auth = l->tls_require_and_verify_client_cert
+			    ? WRIT_TLS_CLIENT_REQUIRE
+			    : (l->tls_client_ca_file ? WRIT_TLS_CLIENT_REQUEST : WRIT_TLS_CLIENT_NONE);
+			tls.min_version_13 = l->tls_min_version_13;
+		}
+		rc = writ_http_listen(s->http, l->address, l->tls_disable ? NULL : &tls, &port, err);
+		if (rc != WRIT_OK)
+			return rc;
+		writ_log(WRIT_LOG_INFO, "listening on %s (%s), port %u", l->address,
+		    l->tls_disable ? "http" : "https", (unsigned)port);
+		if (getenv("WRIT_PORT_FILE") != NULL && i == 0) {
+			FILE *f = fopen(getenv("WRIT_PORT_FILE"), "w");
+
+			if (f != NULL) {
+				fprintf(f, "%u\n", (unsigned)port);
+				fclose(f);
+			}
+		}
+	}
+	return WRIT_OK;
+}
+
+static writ_rc
+core_opts_from_config(const struct writ_config *cfg, struct writ_core_opts *o)
+{
+	size_t i;
+
+	memset(o, 0, sizeof(*o));
+	o->limits.max_request_bytes = cfg->max_request_bytes;
+	o->limits.max_header_bytes = cfg->max_header_bytes;
+	o->limits.max_json_depth = cfg->max_json_depth;
+	o->limits.max_string_bytes = cfg->max_string_bytes;
+	o->limits.arena_cap = cfg->arena_cap;
+	o->default_lease_ttl = cfg->default_lease_ttl;
+	o->max_lease_ttl = cfg->max_lease_ttl;
+	for (i = 0; i < cfg->naudits && i < WRIT_ARRAY_LEN(o->audit); i++) {
+		snprintf(o->audit[i].name, sizeof(o->audit[i].name), "%s", cfg->audits[i].name);
+		snprintf(o->audit[i].path, sizeof(o->audit[i].path), "%s", cfg->audits[i].path);
+		o->audit[i].checkpoint_every = cfg->audits[i].checkpoint_every;
+		o->naudit++;
+	}
+	return WRIT_OK;
+}
+
+static writ_rc
+server_start(struct server *s, bool dev, const char *root_id, struct writ_err *err)
+{
+	struct writ_http_config hc = {0};
+	struct writ_core_opts opts;
+	char dbpath[512];
+	writ_rc rc;
+
+	core_opts_from_config(s->cfg, &opts);
+	if (dev && (rc = dev_setup(s, &opts, err)) != WRIT_OK)
+		return rc;
+	if (dev)
+		snprintf(dbpath, sizeof(dbpath), "%s/writ.db", s->devdir);
+	else
+		snprintf(dbpath, sizeof(dbpath), "%s", s->cfg->storage_path);
+	if ((rc = writ_store_open_sqlite(dbpath, &s->store, err)) != WRIT_OK)
+		return rc;
+	if ((rc = writ_core_new(&opts, s->store, &s->core, err)) != WRIT_OK)
+		return rc;
+	hc.nthreads = s->cfg->http_threads;
+	hc.max_header_bytes = s->core->limits.max_header_bytes;
+	hc.max_body = s->core->limits.max_request_bytes;
+	hc.arena_cap = s->core->limits.arena_cap;
+	rc = writ_http_server_new(&hc, handle_http, s, &s->http, err);
+	if (rc != WRIT_OK)
+		return rc;
+	if ((rc = listen_all(s, err)) != WRIT_OK)
+		return rc;
+	if (dev)
+		return dev_init(s, root_id, err);
+	/* A store that is already initialised starts sealed; unseal with `writ operator unseal`. */
+	return WRIT_OK;
+}
+
+static void
+server_stop(struct server *s)
+{
+	writ_http_server_free(s->http);
+	writ_core_free(s->core);
+	writ_store_close(s->store);
+	writ_config_free(s->cfg);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: writ server -dev [-dev-listen-address ADDR]\n"
+	    "       writ server -config FILE [-n]\n"
+	    "  -dev                  in-memory-like dev server: temporary SQLite, unsealed,\n"
+	    "                        root token printed, API on 127.0.0.1:8200\n"
+	    "  -dev-listen-address   address for -dev (default 127.0.0.1:8200; port 0 = any)\n"
+	    "  -config FILE          HCL configuration (storage, listener, audit, limits)\n"
+	    "  -n                    check the configuration and exit\n");
+}
+
+int
+writ_server_main(int argc, char **argv)
+{
+	struct server s = {0};
+	struct writ_err err = {0};
+	const char *config = NULL, *devaddr = "127.0.0.1:8200", *root_id = NULL;
+	bool dev = false, check = false;
+	int i, status = 1;
+	writ_rc rc;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (a[0] == '-' && a[1] == '-')
+			a++;
+		if (strcmp(a, "-dev") == 0)
+			dev = true;
+		else if (strcmp(a, "-n") == 0)
+			check = true;
+		else if (strcmp(a, "-config") == 0 && i + 1 < argc)
+			config = argv[++i];
+		else if (strncmp(a, "-config=", 8) == 0)
+			config = a + 8;
+		else if (strcmp(a, "-dev-listen-address") == 0 && i + 1 < argc)
+			devaddr = argv[++i];
+		else if (strncmp(a, "-dev-listen-address=", 20) == 0)
+			devaddr = a + 20;
+		else if (strcmp(a, "-dev-root-token-id") == 0 && i + 1 < argc)
+			root_id = argv[++i];
+		else {
+			usage();
+			return 2;
+		}
+	}
+	if (dev == (config != NULL)) {
+		usage();
+		return 2;
+	}
+	if (config != NULL)
+		rc = writ_config_load(config, &s.cfg, &err);
+	else
+		rc = writ_config_dev(devaddr, &s.cfg, &err);
+	if (rc != WRIT_OK) {
+		fprintf(stderr, "%s\n", err.msg);
+		return 1;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		writ_config_free(s.cfg);
+		return 0;
+	}
+	writ_log_set(log_stderr, NULL, s.cfg->log_level);
+	signal(SIGPIPE, SIG_IGN);
+	if ((rc = server_start(&s, dev, root_id, &err)) != WRIT_OK) {
+		fprintf(stderr, "writ server: %s\n", err.msg);
+		goto out;
+	}
+	signal_target = s.http;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	writ_log(WRIT_LOG_INFO, "writ server %s started", WRIT_VERSION);
+	if ((rc = writ_http_run(s.http, &err)) != WRIT_OK) {
+		fprintf(stderr, "writ server: %s\n", err.msg);
+		goto out;
+	}
+	writ_log(WRIT_LOG_INFO, "shutting down");
+	status = 0;
+out:
+	signal_target = NULL;
+	server_stop(&s);
+	return status;
+}
