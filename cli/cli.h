@@ -9,6 +9,8 @@
 int cli_acl(int argc, char **argv);
 int cli_audit(int argc, char **argv);
 int cli_kv(int argc, char **argv);
+/* `writ login [TOKEN|-]`: check a token and store it in ~/.writ-token (token.c). */
+int cli_login(int argc, char **argv);
 int cli_operator(int argc, char **argv);
 int cli_server(int argc, char **argv);
 int cli_status(int argc, char **argv);

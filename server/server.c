@@ -30,7 +30,7 @@ struct server {
 	struct writ_store *store;
 	struct writ_core *core;
 	struct writ_http_server *http;
-	struct writ_config *cfg;
+	struct writ_config cfg;
 	char devdir[256];
 };
 
@@ -88,7 +88,8 @@ handle_http(struct writ_http_req *hr, struct writ_http_resp *resp, void *arg)
 	path = writ_arena_alloc(hr->arena, hr->path_len + 1);
 	if (path == NULL ||
 	    writ_http_pct_decode(hr->path, hr->path_len, path, &len, false) != WRIT_OK) {
-		(void)writ_http_resp_error(resp, 400, "invalid request path");
+		if (writ_http_resp_error(resp, 400, "invalid request path") != WRIT_OK)
+			resp->close = true;
 		return;
 	}
 	in.method = hr->method_str;
@@ -167,7 +168,7 @@ dev_init(struct server *s, const char *root_id, struct writ_err *err)
 	       "    export WRIT_ADDR='http://%s'\n\n"
 	       "Unseal Key: %s\nRoot Token: %s\n\n"
 	       "Storage: %s/writ.db\nAudit log: %s/audit.log (public key %s/audit.log.pub)\n\n",
-	    s->cfg && s->cfg->nlisteners ? s->cfg->listeners[0].address : "127.0.0.1:8200",
+	    s->cfg.nlisteners ? s->cfg.listeners[0].address : "127.0.0.1:8200",
 	    r.keys_b64[0], r.root_token, s->devdir, s->devdir, s->devdir);
 	fflush(stdout);
 	save_token_file(r.root_token);
@@ -182,19 +183,19 @@ listen_all(struct server *s, struct writ_err *err)
 	size_t i;
 	writ_rc rc;
 
-	for (i = 0; i < s->cfg->nlisteners; i++) {
-		const struct writ_config_listener *l = &s->cfg->listeners[i];
+	for (i = 0; i < s->cfg.nlisteners; i++) {
+		const struct writ_config_listener *l = &s->cfg.listeners[i];
 		struct writ_tls_config tls = {0};
 		uint16_t port = 0;
 
 		if (!l->tls_disable) {
 			tls.cert_file = l->tls_cert_file;
 			tls.key_file = l->tls_key_file;
-			tls.client_ca_file = l->tls_client_ca_file;
-			tls.client_auth = l->tls_require_and_verify_client_cert
-			    ? WRIT_TLS_CLIENT_REQUIRE
-			    : (l->tls_client_ca_file ? WRIT_TLS_CLIENT_REQUEST : WRIT_TLS_CLIENT_NONE);
-			tls.min_version_13 = l->tls_min_version_13;
+			tls.ca_file = l->tls_client_ca_file;
+			tls.verify = l->tls_require_and_verify_client_cert
+			    ? WRIT_TLS_VERIFY_REQUIRE
+			    : (l->tls_client_ca_file ? WRIT_TLS_VERIFY_REQUEST : WRIT_TLS_VERIFY_NONE);
+			tls.min_version = l->tls_min_version == 13 ? TLS1_3_VERSION : 0;
 		}
 		rc = writ_http_listen(s->http, l->address, l->tls_disable ? NULL : &tls, &port, err);
 		if (rc != WRIT_OK)
@@ -219,17 +220,20 @@ core_opts_from_config(const struct writ_config *cfg, struct writ_core_opts *o)
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
-	o->limits.max_request_bytes = cfg->max_request_bytes;
-	o->limits.max_header_bytes = cfg->max_header_bytes;
-	o->limits.max_json_depth = cfg->max_json_depth;
-	o->limits.max_string_bytes = cfg->max_string_bytes;
-	o->limits.arena_cap = cfg->arena_cap;
+	o->limits.max_request_bytes = cfg->limits.max_request_bytes;
+	o->limits.max_header_bytes = cfg->limits.max_header_bytes;
+	o->limits.max_json_depth = cfg->limits.max_json_depth;
+	o->limits.max_string_bytes = cfg->limits.max_string_bytes;
+	o->limits.arena_cap = cfg->limits.arena_cap;
 	o->default_lease_ttl = cfg->default_lease_ttl;
 	o->max_lease_ttl = cfg->max_lease_ttl;
 	for (i = 0; i < cfg->naudits && i < WRIT_ARRAY_LEN(o->audit); i++) {
-		snprintf(o->audit[i].name, sizeof(o->audit[i].name), "%s", cfg->audits[i].name);
+		if (i == 0)
+			snprintf(o->audit[i].name, sizeof(o->audit[i].name), "file");
+		else
+			snprintf(o->audit[i].name, sizeof(o->audit[i].name), "file%zu", i + 1);
 		snprintf(o->audit[i].path, sizeof(o->audit[i].path), "%s", cfg->audits[i].path);
-		o->audit[i].checkpoint_every = cfg->audits[i].checkpoint_every;
+		o->audit[i].checkpoint_every = (unsigned)cfg->audits[i].checkpoint_every;
 		o->naudit++;
 	}
 	return WRIT_OK;
@@ -243,18 +247,18 @@ server_start(struct server *s, bool dev, const char *root_id, struct writ_err *e
 	char dbpath[512];
 	writ_rc rc;
 
-	core_opts_from_config(s->cfg, &opts);
+	core_opts_from_config(&s->cfg, &opts);
 	if (dev && (rc = dev_setup(s, &opts, err)) != WRIT_OK)
 		return rc;
 	if (dev)
 		snprintf(dbpath, sizeof(dbpath), "%s/writ.db", s->devdir);
 	else
-		snprintf(dbpath, sizeof(dbpath), "%s", s->cfg->storage_path);
+		snprintf(dbpath, sizeof(dbpath), "%s", s->cfg.storage_path);
 	if ((rc = writ_store_open_sqlite(dbpath, &s->store, err)) != WRIT_OK)
 		return rc;
 	if ((rc = writ_core_new(&opts, s->store, &s->core, err)) != WRIT_OK)
 		return rc;
-	hc.nthreads = s->cfg->http_threads;
+	hc.nthreads = (unsigned)s->cfg.limits.http_threads;
 	hc.max_header_bytes = s->core->limits.max_header_bytes;
 	hc.max_body = s->core->limits.max_request_bytes;
 	hc.arena_cap = s->core->limits.arena_cap;
@@ -275,7 +279,20 @@ server_stop(struct server *s)
 	writ_http_server_free(s->http);
 	writ_core_free(s->core);
 	writ_store_close(s->store);
-	writ_config_free(s->cfg);
+	writ_config_free(&s->cfg);
+}
+
+/* The configuration of -dev: one plain-HTTP listener on addr. */
+static writ_rc
+config_dev(const char *addr, struct writ_config *cfg, struct writ_err *err)
+{
+	writ_config_init(cfg);
+	cfg->listeners = writ_calloc(1, sizeof(*cfg->listeners));
+	if (cfg->listeners == NULL || (cfg->listeners[0].address = writ_strdup(addr)) == NULL)
+		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	cfg->nlisteners = 1;
+	cfg->listeners[0].tls_disable = true;
+	return WRIT_OK;
 }
 
 static void
@@ -332,17 +349,17 @@ writ_server_main(int argc, char **argv)
 	if (config != NULL)
 		rc = writ_config_load(config, &s.cfg, &err);
 	else
-		rc = writ_config_dev(devaddr, &s.cfg, &err);
+		rc = config_dev(devaddr, &s.cfg, &err);
 	if (rc != WRIT_OK) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;
 	}
 	if (check) {
 		printf("configuration OK\n");
-		writ_config_free(s.cfg);
+		writ_config_free(&s.cfg);
 		return 0;
 	}
-	writ_log_set(log_stderr, NULL, s.cfg->log_level);
+	writ_log_set(log_stderr, NULL, s.cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
 	if ((rc = server_start(&s, dev, root_id, &err)) != WRIT_OK) {
 		fprintf(stderr, "writ server: %s\n", err.msg);

@@ -40,29 +40,66 @@ struct writ_acl_policy;
 struct writ_acl;
 
 /*
- * Parse a policy (HCL or JSON, detected by the first non-space byte).  name is
- * copied.  Errors: WRIT_EPARSE / WRIT_EINVAL with "line N: message" in err.
- * Unknown capabilities are errors; unknown rule keys (required_parameters,
- * allowed_parameters, ...) are accepted and ignored for now.
+ * Parse a policy (HCL or JSON, detected by the first non-space byte).  name
+ * (borrowed) is copied; text[len] is borrowed during the call.  *out gets a
+ * new policy to free with writ_acl_policy_free.
+ * Syntax: `path "P" { capabilities = [...] }` blocks, the legacy
+ * `policy = "deny"|"read"|"write"|"sudo"` shorthand (Vault's expansion), or
+ * JSON {"path": {"P": {...}}}.  "deny" among the capabilities leaves only
+ * deny.  A pattern containing "+*" is an error (as in Vault).
+ * Errors, all with "line N: message" in err (for JSON, the line where the
+ * pattern is first written): WRIT_EPARSE / WRIT_ELIMIT from the HCL parser;
+ * WRIT_ELIMIT over WRIT_ACL_MAX_POLICY_BYTES or WRIT_ACL_MAX_RULES;
+ * WRIT_EINVAL for an unknown capability (`path "x": invalid capability "y"`),
+ * legacy policy value, top-level key or rule key; WRIT_ENOMEM.
+ * The rule keys Vault defines that writ does not enforce yet
+ * (required_parameters, allowed_parameters, denied_parameters,
+ * min/max_wrapping_ttl, mfa_methods, control_group, subscribe_event_types) are
+ * accepted and ignored with a warning in the log; so are the capabilities
+ * subscribe, recover and scan, which grant nothing in writ.
+ * Thread safe.
  */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_acl_policy_parse(const char *name, const char *text,
     size_t len, struct writ_acl_policy **out, struct writ_err *err);
 WRIT_API void writ_acl_policy_free(struct writ_acl_policy *p);
 WRIT_API const char *writ_acl_policy_name(const struct writ_acl_policy *p);
 
-/* Build the ACL of a token from its policies (borrowed during the call). */
+/*
+ * Build the ACL of a token from its policies (borrowed during the call; the
+ * ACL keeps its own copies).  Rules for the same pattern merge their
+ * capabilities, deny absorbing everything.  A policy named "root" gives the
+ * root ACL and must then be the only one (else WRIT_EINVAL, as in Vault).
+ * npols == 0 gives an ACL that denies everything.
+ * Errors: WRIT_EINVAL, WRIT_ENOMEM, WRIT_ELIMIT.  Thread safe.
+ */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_acl_new(const struct writ_acl_policy *const *pols,
     size_t npols, struct writ_acl **out, struct writ_err *err);
 /* An ACL that allows everything (the root policy). */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_acl_new_root(struct writ_acl **out);
 WRIT_API void writ_acl_free(struct writ_acl *acl);
 
-/* Capabilities (enum writ_cap bits) that acl grants on path; deny gives WRIT_CAP_DENY only. */
+/*
+ * Capabilities (enum writ_cap bits) that acl grants on path (a request path
+ * without a leading '/', NUL-terminated, borrowed).  An exact rule decides,
+ * else the highest-priority matching glob; a denied pattern gives
+ * WRIT_CAP_DENY only; no match gives 0; the root ACL gives every capability
+ * bit plus WRIT_CAP_ROOT.  Cost: O(log n * L) plus the globs whose literal
+ * prefix is a prefix of path (see lib/acl/acl.c).  Never allocates; thread
+ * safe on a shared ACL.
+ */
 WRIT_API unsigned writ_acl_capabilities(const struct writ_acl *acl, const char *path);
 
 /* Capability name <-> bit ("read" <-> WRIT_CAP_READ); 0 / NULL when unknown. */
 WRIT_API unsigned writ_acl_cap_from_name(const char *name);
 WRIT_API const char *writ_acl_cap_name(unsigned bit);
+
+/*
+ * The names of caps as Vault reports them (sys/capabilities-self): sorted;
+ * ["root"] for the root ACL; ["deny"] when denied or when nothing is granted.
+ * Writes up to nout static strings to out and returns how many (at most 8).
+ * Thread safe.
+ */
+WRIT_API size_t writ_acl_cap_names(unsigned caps, const char **out, size_t nout);
 
 /* The text of Vault's built-in "default" policy as writ ships it. */
 WRIT_API const char *writ_acl_default_policy_text(void);

@@ -55,8 +55,8 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_aead_open(const unsigned char key[WRIT_AEA
 /*
  * Shamir secret sharing over GF(256) (the AES field, polynomial 0x11b).
  * writ_shamir_split: secret[len] into n shares of len + 1 bytes each (the last
- * byte is the share's x coordinate, 1..255, distinct), threshold t, 2 <= t <= n
- * <= 255, or t == n == 1 (the share is then the secret plus x = 1).  shares
+ * byte is the share's x coordinate, 1..255, distinct), threshold t, 1 <= t <= n
+ * <= 255 (with t == 1 every share is the secret plus its x).  shares
  * must hold n * (len + 1) bytes, laid out one after another.
  * writ_shamir_combine: k shares of sharelen bytes each (laid out one after
  * another) rebuild the sharelen - 1 byte secret into out.  Duplicate x gives

@@ -71,7 +71,9 @@ WRIT_API void writ_store_seal_status(struct writ_store *s, struct writ_seal_stat
  * (*unsealed = true); on failure progress resets and WRIT_EDENIED is returned.
  * A share whose x coordinate was already given is WRIT_EINVAL (progress kept).
  * A share of the wrong length is WRIT_EINVAL.  Already unsealed: WRIT_OK.
- * CT: shares are compared with writ_ct_eq; the root key is wiped after use.
+ * CT: only the public x coordinates of shares are compared; shares and the
+ * rebuilt root key stay in secure memory and are wiped once the threshold is
+ * reached, whatever the outcome.
  */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_store_unseal(struct writ_store *s,
     const unsigned char *share, size_t len, bool *unsealed, struct writ_err *err);
@@ -100,7 +102,7 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_store_get(struct writ_store *s, struct wri
 /*
  * List keys that start with prefix, in order, strictly after `after` (NULL =
  * from the start), at most limit (0 = no limit).  *keys is an arena array of
- * arena strings holding the full keys.
+ * arena strings holding the full keys, followed by a NULL.
  */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_store_list(struct writ_store *s, struct writ_arena *a,
     const char *prefix, const char *after, size_t limit, char ***keys, size_t *nkeys,
@@ -133,7 +135,9 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_txn_commit(struct writ_txn *t, uint64_t *s
     struct writ_err *err);
 /* Drop the transaction and release the lock; accepts NULL. */
 WRIT_API void writ_txn_abort(struct writ_txn *t);
-/* Block until the batch holding seq is durable (group commit). */
+/* Block until the batch holding seq is durable (group commit).  Must not be
+ * called by a thread that holds an open transaction (it needs the write lock).
+ * WRIT_EDB if the batch failed to commit; WRIT_EINVAL for a seq never handed out. */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_store_sync(struct writ_store *s, uint64_t seq,
     struct writ_err *err);
 

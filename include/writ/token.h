@@ -4,11 +4,15 @@
  * request carries.
  *
  * A service token is "hvs." followed by 43 base64url characters of 256 random
- * bits.  Only SHA-256(token) is stored ("auth/token/id/<hex>"); the accessor is
- * a second random name for the same token ("auth/token/accessor/<acc>"), and
- * the parent/child tree is kept as index keys ("auth/token/parent/<parent
- * hash>/<child hash>") written in the same transaction, so revoking a parent
- * walks its descendants without loading every token.
+ * bits ("hvb." for batch tokens).  Only SHA-256(token) is stored
+ * ("auth/token/id/<hex>"); the accessor is a second random name for the same
+ * token ("auth/token/accessor/<acc>"), and the parent/child tree is kept as
+ * index keys ("auth/token/parent/<parent hash>/<child hash>") written in the
+ * same transaction, so revoking a parent walks its descendants without loading
+ * every token.  Token roles live at "auth/token/role/<name>".
+ *
+ * Thread safety: every function may be called from any thread; the store's
+ * transactions serialise writers.
  */
 #ifndef WRIT_TOKEN_H
 #define WRIT_TOKEN_H
@@ -24,7 +28,7 @@ struct writ_token {
 	char parent_hash[65];    /* "" for orphans */
 	char **policies;         /* sorted, unique, arena */
 	size_t npolicies;
-	json_t *meta;            /* object of strings (owned by the arena's request: decref) */
+	json_t *meta;            /* object of strings or NULL (a reference: writ_token_release) */
 	const char *display_name;
 	const char *path;        /* creation path, e.g. "auth/token/create" */
 	int64_t creation_time;   /* unix seconds */
@@ -38,28 +42,50 @@ struct writ_token {
 	bool orphan;
 	bool root;               /* has the root policy */
 	const char *entity_id;
-	json_t *bound_cidrs;     /* array of CIDR strings or NULL */
+	json_t *bound_cidrs;     /* array of CIDR strings or NULL (a reference) */
+	/* Added by lib/auth (the fields above are unchanged). */
+	bool batch;              /* batch token ("hvb."): never renewable, cannot make children */
+	const char *role;        /* token role it was created through, "" when none */
+	int64_t max_ttl;         /* cap on renewals counted from creation, 0 = system max */
+	int64_t last_renewal_time; /* unix seconds, 0 = never renewed */
 };
 
 /*
- * Look up a presented token.  Checks expiry (expired tokens are revoked
- * lazily and reported as WRIT_EDENIED "permission denied"), bound CIDRs
- * against remote_addr (may be NULL), and consumes one use when num_uses > 0
- * (the last use revokes the token after the request: *last_use is set).
- * *out is arena-allocated.
+ * Drop the JSON references a struct writ_token holds (meta, bound_cidrs) and
+ * set them to NULL.  Call once when done with a token returned by
+ * writ_token_authenticate (the arena does not own JSON values).  Accepts NULL.
+ */
+WRIT_API void writ_token_release(struct writ_token *t);
+
+/*
+ * Look up a presented token (borrowed, never logged).  Checks expiry (expired
+ * tokens are revoked lazily and reported as WRIT_EDENIED "permission
+ * denied"), bound CIDRs against remote_addr (may be NULL: then a token with
+ * bound CIDRs is refused), and consumes one use when num_uses > 0 in a store
+ * transaction that is made durable before returning (the last use sets
+ * *last_use: the caller revokes the token with writ_token_revoke_hash after
+ * the request; until then the record is marked used up and refused).
+ * *out is arena-allocated; release it with writ_token_release.
+ * Errors: WRIT_EDENIED (unknown, expired, revoked, CIDR), WRIT_ENOMEM,
+ * store errors (WRIT_EDB, WRIT_ESEALED, ...).
  * CT: the token is hashed before lookup, so timing does not depend on it.
  */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_token_authenticate(struct writ_core *core,
     struct writ_arena *a, const char *token, const char *remote_addr,
     struct writ_token **out, bool *last_use, struct writ_err *err);
 
-/* Revoke a token (by its hash) and all its descendants. */
+/*
+ * Revoke a token (by its hash) and all its descendants, depth first with an
+ * explicit stack and bounded transactions, then make it durable.  A token
+ * that does not exist is not an error (revocation is idempotent).
+ */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_token_revoke_hash(struct writ_core *core,
     const char *id_hash, struct writ_err *err);
 
 /*
- * Create a root token (no parent, no expiry, policy "root").  Used by init and
- * dev mode.  *token gets the secret token text (arena).
+ * Create a root token (no parent, no expiry, policy "root"), durable on
+ * return.  Used by init and dev mode.  *token gets the secret token text
+ * (arena; the caller wipes it when done).
  */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_token_create_root(struct writ_core *core,
     struct writ_arena *a, char **token, struct writ_err *err);
@@ -68,8 +94,13 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_token_create_root(struct writ_core *core,
  * Issue a token for a login (approle and later methods).  The caller fills
  * the template fields: policies, meta, display_name, path, ttl fields,
  * num_uses, period, bound_cidrs, renewable.  No parent (logins make
- * orphan-like tokens rooted at the auth method, as Vault does).  Fills the
- * Vault "auth" object into *auth (new reference).
+ * orphan-like tokens rooted at the auth method, as Vault does).  The TTL is
+ * computed as Vault's framework.CalculateTTL does against the mount's (or
+ * the system's) default and maximum.  The token is durable on return.  Fills
+ * the Vault "auth" object into *auth (new reference; it holds the secret
+ * client_token).
+ * Errors: WRIT_EINVAL (bad template: negative values, batch with period or
+ * num_uses, "root" policy), WRIT_ENOMEM, store errors.
  */
 struct writ_token_template {
 	char **policies;
@@ -85,11 +116,19 @@ struct writ_token_template {
 	bool renewable;
 	bool no_default_policy;
 	json_t *bound_cidrs;     /* borrowed, may be NULL */
+	/* Added by lib/auth. */
+	bool batch;              /* issue a batch token */
+	const struct writ_mount *mount; /* the auth mount (TTL limits); NULL = system */
 };
 WRIT_API WRIT_MUST_CHECK writ_rc writ_token_issue(struct writ_core *core, struct writ_arena *a,
     const struct writ_token_template *tpl, json_t **auth, struct writ_err *err);
 
-/* The token store backend's handler (mounted at auth/token/). */
+/*
+ * The token store backend's handler (mounted at auth/token/; req->rel is the
+ * path below it).  Needs req->token for everything (the pipeline
+ * authenticates every auth/token/ request) and reads req->caps for the sudo
+ * checks.  Durable writes leave their batch in resp->store_seq.
+ */
 WRIT_API writ_rc writ_token_handle(struct writ_req *req, struct writ_resp *resp);
 
 #endif /* WRIT_TOKEN_H */

@@ -282,7 +282,7 @@ static json_t *
 auth_json(const unsigned char *key, const struct writ_req *req)
 {
 	const struct writ_token *t = req->token;
-	json_t *pols = json_array();
+	json_t *pols = json_array(), *out;
 	size_t i;
 
 	if (t == NULL) {
@@ -291,23 +291,24 @@ auth_json(const unsigned char *key, const struct writ_req *req)
 	}
 	for (i = 0; i < t->npolicies; i++)
 		json_array_append_new(pols, json_string(t->policies[i]));
-	return json_pack("{s:o, s:o, s:s, s:O, s:O, s:o, s:s, s:s, s:I}", "client_token",
+	out = json_pack("{s:o, s:o, s:s, s:O, s:O, s:o, s:s, s:s, s:I}", "client_token",
 	    hmac_str(key, req->client_token), "accessor", hmac_str(key, t->accessor),
 	    "display_name", t->display_name ? t->display_name : "", "policies", pols,
 	    "token_policies", pols, "metadata",
 	    t->meta ? hmac_json(key, t->meta, 0) : json_object(), "entity_id", "", "token_type",
 	    "service", "token_ttl", (json_int_t)t->creation_ttl);
+	json_decref(pols);
+	return out;
 }
 
 static json_t *
 request_json(const unsigned char *key, const struct writ_req *req)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:{s:s}}", "id",
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:{s:s}}", "id",
 	    req->id ? req->id : "", "operation", op_names[req->op], "path", req->path,
 	    "remote_address", req->remote_addr ? req->remote_addr : "", "client_token",
 	    hmac_str(key, req->client_token), "client_token_accessor",
-	    hmac_str(key, req->token ? req->token->accessor : NULL), "namespace", "namespace",
-	    "id", "root");
+	    hmac_str(key, req->token ? req->token->accessor : NULL), "namespace", "id", "root");
 
 	if (o == NULL)
 		return NULL;
@@ -379,12 +380,14 @@ core_audit_request(struct writ_core *core, struct writ_req *req, bool response,
 		char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
 
 		seqs[i] = 0;
+		if (text == NULL)
+			WRIT_ERR(err, WRIT_ENOMEM, "cannot format the audit entry");
 		if (text != NULL &&
 		    writ_audit_append(d->log, text, strlen(text), &seqs[i], err) == WRIT_OK)
 			ok++;
 		else
-			writ_log(WRIT_LOG_ERROR, "audit device \"%s\" failed to record a %s", d->name,
-			    response ? "response" : "request");
+			writ_log(WRIT_LOG_ERROR, "audit device \"%s\" failed to record a %s: %s",
+			    d->name, response ? "response" : "request", err ? err->msg : "");
 		free(text);
 		json_decref(e);
 	}

@@ -360,6 +360,15 @@ envelope(struct pipe *p)
 }
 
 static void
+internal_error(struct writ_core_out *out)
+{
+	out->status = 500;
+	writ_buf_reset(&out->body);
+	if (writ_buf_appends(&out->body, "{\"errors\":[\"internal error\"]}") != WRIT_OK)
+		writ_buf_free(&out->body);
+}
+
+static void
 render(struct pipe *p, struct writ_core_out *out)
 {
 	struct writ_resp *r = &p->resp;
@@ -384,8 +393,7 @@ render(struct pipe *p, struct writ_core_out *out)
 	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
 	if (text == NULL) {
-		out->status = 500;
-		(void)writ_buf_appends(&out->body, "{\"errors\":[\"internal error\"]}");
+		internal_error(out);
 		return;
 	}
 	if (writ_buf_appends(&out->body, text) != WRIT_OK)
@@ -441,8 +449,7 @@ writ_core_serve(struct writ_core *core, const struct writ_core_in *in,
 	p.req.core = core;
 	writ_buf_init(&out->body, 0);
 	if ((p.req.arena = writ_arena_new(core->limits.arena_cap, 0)) == NULL) {
-		out->status = 500;
-		(void)writ_buf_appends(&out->body, "{\"errors\":[\"internal error\"]}");
+		internal_error(out);
 		return;
 	}
 	if (writ_uuid(id) == WRIT_OK)

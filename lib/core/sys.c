@@ -306,7 +306,8 @@ sys_mounts(struct writ_req *req, struct writ_resp *resp, const char *rest, bool 
 		return writ_resp_err(resp, WRIT_EUNSUPPORTED, 405, "%s", "unsupported operation");
 	if (writ_req_str(req, "type", &type) != WRIT_OK)
 		return writ_resp_err(resp, WRIT_EINVAL, 400, "%s", "missing required parameter \"type\"");
-	(void)writ_req_str(req, "description", &desc);
+	if (writ_req_str(req, "description", &desc) == WRIT_EINVAL)
+		return writ_resp_err(resp, WRIT_EINVAL, 400, "%s", "\"description\" must be a string");
 	opts = json_object_get(req->body, "options");
 	if (mount_type_normalise(type, opts, &norm) != WRIT_OK ||
 	    (auth != (strcmp(norm, "approle") == 0 || strcmp(norm, "token") == 0)))

@@ -1,0 +1,2 @@
+h = <<EOF
+never ends

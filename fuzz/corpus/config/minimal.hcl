@@ -1,0 +1,2 @@
+storage "sqlite" { path = "writ.db" }
+listener "tcp" { tls_disable = true }

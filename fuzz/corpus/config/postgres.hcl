@@ -1,0 +1,3 @@
+storage "postgresql" {
+  connection_url = "postgres://x"
+}

@@ -1,0 +1,6 @@
+path "+" { capabilities = ["read"] }
+path "+/+/*" { capabilities = ["list"] }
+path "a/+/b*" { capabilities = ["update"] }
+path "a/+/+" { capabilities = ["patch"] }
+path "*" { capabilities = ["deny"] }
+path "" { capabilities = [] }

@@ -1,0 +1,7 @@
+path "a" {
+  capabilities = ["read"]
+}
+path "a" {
+  capabilities = ["deny"]
+}
+path "a/*" { capabilities = ["sudo"] }

@@ -1,0 +1,437 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The SQLite physical backend: one table
+ *
+ *	kv(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID
+ *
+ * in WAL mode with synchronous=FULL, so every COMMIT is an fsync of the WAL
+ * and readers on other connections see exactly the committed (durable)
+ * state without blocking the writer.  Statements are prepared once per
+ * connection and reset right after use, so that no reader keeps an old
+ * snapshot (or blocks checkpoints) between calls.  SQLite's error text goes
+ * to the log only; callers get a generic message.
+ */
+#include <sys/stat.h>
+#include <assert.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store/store_int.h"
+
+enum {
+	ST_GET,
+	ST_PUT,
+	ST_DEL,
+	ST_LIST_GE_LT,
+	ST_LIST_GT_LT,
+	ST_LIST_GE,
+	ST_LIST_GT,
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_MAX
+};
+
+static const char *const sql_text[ST_MAX] = {
+    [ST_GET] = "SELECT value FROM kv WHERE key = ?1",
+    [ST_PUT] = ("INSERT INTO kv(key, value) VALUES (?1, ?2) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+    [ST_DEL] = "DELETE FROM kv WHERE key = ?1",
+    [ST_LIST_GE_LT] = "SELECT key FROM kv WHERE key >= ?1 AND key < ?2 ORDER BY key LIMIT ?3",
+    [ST_LIST_GT_LT] = "SELECT key FROM kv WHERE key > ?1 AND key < ?2 ORDER BY key LIMIT ?3",
+    [ST_LIST_GE] = "SELECT key FROM kv WHERE key >= ?1 ORDER BY key LIMIT ?3",
+    [ST_LIST_GT] = "SELECT key FROM kv WHERE key > ?1 ORDER BY key LIMIT ?3",
+    [ST_BEGIN] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT writ_txn",
+    [ST_RELEASE] = "RELEASE writ_txn",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO writ_txn",
+};
+
+static const char schema[] = "CREATE TABLE IF NOT EXISTS kv ("
+                             "key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID";
+
+struct pb_conn {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_MAX];
+};
+
+static writ_rc db_fail(struct pb_conn *c, int src, const char *what, struct writ_err *err);
+static writ_rc prep(struct pb_conn *c, int i, sqlite3_stmt **out, struct writ_err *err);
+static void done(sqlite3_stmt *st);
+static writ_rc exec_one(struct pb_conn *c, int i, struct writ_err *err);
+static writ_rc set_wal(struct pb_conn *c, struct writ_err *err);
+static writ_rc create_file(const char *path, struct writ_err *err);
+static size_t prefix_upper(const char *prefix, char *buf, size_t cap);
+
+static writ_rc sq_open(const char *dsn, bool writer, struct pb_conn **out, struct writ_err *err);
+static void sq_close(struct pb_conn *c);
+static writ_rc sq_get(
+    struct pb_conn *c, const char *key, pb_val_fn fn, void *arg, struct writ_err *err);
+static writ_rc sq_put(
+    struct pb_conn *c, const char *key, const unsigned char *val, size_t len, struct writ_err *err);
+static writ_rc sq_del(struct pb_conn *c, const char *key, struct writ_err *err);
+static writ_rc sq_list(struct pb_conn *c, const char *prefix, const char *after, size_t limit,
+    pb_key_fn fn, void *arg, struct writ_err *err);
+static writ_rc sq_begin(struct pb_conn *c, struct writ_err *err);
+static writ_rc sq_commit(struct pb_conn *c, struct writ_err *err);
+static writ_rc sq_rollback(struct pb_conn *c);
+static writ_rc sq_savepoint(struct pb_conn *c, struct writ_err *err);
+static writ_rc sq_release(struct pb_conn *c, struct writ_err *err);
+static writ_rc sq_rollback_to(struct pb_conn *c);
+
+const struct pb_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .get = sq_get,
+    .put = sq_put,
+    .del = sq_del,
+    .list = sq_list,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .savepoint = sq_savepoint,
+    .release = sq_release,
+    .rollback_to = sq_rollback_to,
+};
+
+/* ---------------------------------------------------------------------------
+ * Helpers.
+ */
+
+/* Log SQLite's detail, give the caller a generic message. */
+static writ_rc
+db_fail(struct pb_conn *c, int src, const char *what, struct writ_err *err)
+{
+	writ_rc rc;
+
+	switch (src & 0xff) {
+	case SQLITE_NOMEM:
+		rc = WRIT_ENOMEM;
+		break;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+		rc = WRIT_EIO;
+		break;
+	case SQLITE_TOOBIG:
+		rc = WRIT_ETOOBIG;
+		break;
+	default:
+		rc = WRIT_EDB;
+		break;
+	}
+	writ_log(WRIT_LOG_ERROR, "store: sqlite %s: %s (%d)", what,
+	    c != NULL && c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(src), src);
+	return WRIT_ERR(err, rc, "storage error");
+}
+
+/* The cached statement i, reset and with no bindings. */
+static writ_rc
+prep(struct pb_conn *c, int i, sqlite3_stmt **out, struct writ_err *err)
+{
+	int src;
+
+	if (c->st[i] == NULL) {
+		src = sqlite3_prepare_v3(
+		    c->db, sql_text[i], -1, SQLITE_PREPARE_PERSISTENT, &c->st[i], NULL);
+		if (src != SQLITE_OK)
+			return db_fail(c, src, "prepare", err);
+	}
+	*out = c->st[i];
+	return WRIT_OK;
+}
+
+static void
+done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+/* Run a statement without parameters or rows. */
+static writ_rc
+exec_one(struct pb_conn *c, int i, struct writ_err *err)
+{
+	sqlite3_stmt *st;
+	writ_rc rc;
+	int src;
+
+	if ((rc = prep(c, i, &st, err)) != WRIT_OK)
+		return rc;
+	src = sqlite3_step(st);
+	done(st);
+	if (src != SQLITE_DONE)
+		return db_fail(c, src, sql_text[i], err);
+	return WRIT_OK;
+}
+
+static writ_rc
+set_wal(struct pb_conn *c, struct writ_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	writ_rc rc = WRIT_OK;
+	int src;
+
+	src = sqlite3_prepare_v2(c->db, "PRAGMA journal_mode=WAL", -1, &st, NULL);
+	if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *mode = sqlite3_column_text(st, 0);
+
+		if (mode == NULL || strcmp((const char *)mode, "wal") != 0) {
+			writ_log(WRIT_LOG_ERROR, "store: sqlite refused WAL mode");
+			rc = WRIT_ERR(err, WRIT_EDB, "storage error");
+		}
+	} else {
+		rc = db_fail(c, src, "journal_mode", err);
+	}
+	sqlite3_finalize(st);
+	if (rc != WRIT_OK)
+		return rc;
+	src = sqlite3_exec(c->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	if (src == SQLITE_OK)
+		src = sqlite3_exec(c->db, schema, NULL, NULL, NULL);
+	if (src != SQLITE_OK)
+		return db_fail(c, src, "schema", err);
+	return WRIT_OK;
+}
+
+/* Create the database file as 0600 before SQLite does (it would use the
+ * umask); SQLite gives the -wal and -shm files the same mode. */
+static writ_rc
+create_file(const char *path, struct writ_err *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0) {
+		writ_log(WRIT_LOG_ERROR, "store: cannot create %s: %m", path);
+		return WRIT_ERR(err, WRIT_EIO, "cannot open the storage file");
+	}
+	close(fd);
+	return WRIT_OK;
+}
+
+/*
+ * The smallest string greater than every string starting with prefix: drop
+ * trailing 0xff bytes and increment the last one.  Returns its length, 0 when
+ * there is no such bound (empty prefix or all 0xff).
+ */
+static size_t
+prefix_upper(const char *prefix, char *buf, size_t cap)
+{
+	size_t len = strlen(prefix);
+
+	assert(len < cap);
+	memcpy(buf, prefix, len);
+	while (len > 0 && (unsigned char)buf[len - 1] == 0xff)
+		len--;
+	if (len > 0)
+		buf[len - 1] = (char)((unsigned char)buf[len - 1] + 1);
+	buf[len] = '\0';
+	return len;
+}
+
+/* ---------------------------------------------------------------------------
+ * Operations.
+ */
+static writ_rc
+sq_open(const char *dsn, bool writer, struct pb_conn **out, struct writ_err *err)
+{
+	struct pb_conn *c;
+	int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, src;
+	writ_rc rc;
+
+	if ((c = writ_calloc(1, sizeof(*c))) == NULL)
+		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	if (writer && (rc = create_file(dsn, err)) != WRIT_OK)
+		goto out;
+	flags |= writer ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+	src = sqlite3_open_v2(dsn, &c->db, flags, NULL);
+	if (src != SQLITE_OK) {
+		rc = db_fail(c, src, "open", err);
+		goto out;
+	}
+	sqlite3_busy_timeout(c->db, 10000);
+	rc = writer ? set_wal(c, err) : WRIT_OK;
+out:
+	if (rc != WRIT_OK)
+		sq_close(c);
+	else
+		*out = c;
+	return rc;
+}
+
+static void
+sq_close(struct pb_conn *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(c->st[i]);
+	if (c->db != NULL && !sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(c->db);
+	writ_free(c);
+}
+
+static writ_rc
+sq_get(struct pb_conn *c, const char *key, pb_val_fn fn, void *arg, struct writ_err *err)
+{
+	static const unsigned char empty[1];
+	sqlite3_stmt *st;
+	writ_rc rc;
+	int src;
+
+	if ((rc = prep(c, ST_GET, &st, err)) != WRIT_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		const unsigned char *v = sqlite3_column_blob(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+
+		rc = fn(arg, v != NULL ? v : empty, n > 0 ? (size_t)n : 0);
+	} else if (src == SQLITE_DONE) {
+		rc = WRIT_ENOTFOUND;
+	} else {
+		rc = db_fail(c, src, "get", err);
+	}
+	done(st);
+	return rc;
+}
+
+static writ_rc
+sq_put(
+    struct pb_conn *c, const char *key, const unsigned char *val, size_t len, struct writ_err *err)
+{
+	sqlite3_stmt *st;
+	writ_rc rc;
+	int src;
+
+	if ((rc = prep(c, ST_PUT, &st, err)) != WRIT_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	src = sqlite3_bind_blob64(st, 2, len > 0 ? val : (const void *)"", len, SQLITE_STATIC);
+	if (src == SQLITE_OK)
+		src = sqlite3_step(st);
+	done(st);
+	if (src != SQLITE_DONE)
+		return db_fail(c, src, "put", err);
+	return WRIT_OK;
+}
+
+static writ_rc
+sq_del(struct pb_conn *c, const char *key, struct writ_err *err)
+{
+	sqlite3_stmt *st;
+	writ_rc rc;
+	int src;
+
+	if ((rc = prep(c, ST_DEL, &st, err)) != WRIT_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	src = sqlite3_step(st);
+	done(st);
+	if (src != SQLITE_DONE)
+		return db_fail(c, src, "delete", err);
+	return WRIT_OK;
+}
+
+/*
+ * The lower bound is `key > after` when after sorts at or past the prefix
+ * (pagination), else `key >= prefix`; the upper bound comes from
+ * prefix_upper.  Both bounds are on the primary key, so the scan is a range.
+ */
+static writ_rc
+sq_list(struct pb_conn *c, const char *prefix, const char *after, size_t limit, pb_key_fn fn,
+    void *arg, struct writ_err *err)
+{
+	char upper[WRIT_STORE_KEY_MAX + 1];
+	bool gt = after != NULL && strcmp(after, prefix) >= 0;
+	bool has_upper;
+	sqlite3_stmt *st;
+	writ_rc rc;
+	int src, i;
+
+	if (strlen(prefix) > WRIT_STORE_KEY_MAX)
+		return WRIT_ERR(err, WRIT_ETOOBIG, "prefix too long");
+	has_upper = prefix_upper(prefix, upper, sizeof(upper)) > 0;
+	i = has_upper ? (gt ? ST_LIST_GT_LT : ST_LIST_GE_LT) : (gt ? ST_LIST_GT : ST_LIST_GE);
+	if ((rc = prep(c, i, &st, err)) != WRIT_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, gt ? after : prefix, -1, SQLITE_STATIC);
+	if (has_upper)
+		sqlite3_bind_text(st, 2, upper, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, limit == 0 || limit > INT64_MAX ? -1 : (sqlite3_int64)limit);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *k = sqlite3_column_text(st, 0);
+		int n = sqlite3_column_bytes(st, 0);
+
+		if (k == NULL) {
+			src = SQLITE_NOMEM;
+			break;
+		}
+		if ((rc = fn(arg, (const char *)k, (size_t)n)) != WRIT_OK)
+			break;
+	}
+	done(st);
+	if (rc == WRIT_OK && src != SQLITE_DONE)
+		rc = db_fail(c, src, "list", err);
+	return rc;
+}
+
+static writ_rc
+sq_begin(struct pb_conn *c, struct writ_err *err)
+{
+	return exec_one(c, ST_BEGIN, err);
+}
+
+static writ_rc
+sq_commit(struct pb_conn *c, struct writ_err *err)
+{
+	writ_rc rc = exec_one(c, ST_COMMIT, err);
+
+	/* A failed COMMIT may leave the transaction open; end it. */
+	if (rc != WRIT_OK && !sqlite3_get_autocommit(c->db))
+		(void)sq_rollback(c);
+	return rc;
+}
+
+static writ_rc
+sq_rollback(struct pb_conn *c)
+{
+	if (sqlite3_get_autocommit(c->db))
+		return WRIT_OK; /* SQLite already rolled back */
+	return exec_one(c, ST_ROLLBACK, NULL);
+}
+
+static writ_rc
+sq_savepoint(struct pb_conn *c, struct writ_err *err)
+{
+	return exec_one(c, ST_SAVEPOINT, err);
+}
+
+static writ_rc
+sq_release(struct pb_conn *c, struct writ_err *err)
+{
+	return exec_one(c, ST_RELEASE, err);
+}
+
+static writ_rc
+sq_rollback_to(struct pb_conn *c)
+{
+	writ_rc rc = exec_one(c, ST_ROLLBACK_TO, NULL);
+
+	if (rc == WRIT_OK)
+		rc = exec_one(c, ST_RELEASE, NULL);
+	return rc;
+}

@@ -1,0 +1,841 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The logical store: key checks, reads through a pool of read-only
+ * connections, write transactions on the single writer connection, and
+ * group commit.
+ *
+ * Writes.  writ_txn_begin takes the write mutex (wmu) and holds it until
+ * commit or abort.  The first write of a transaction opens a batch on the
+ * writer connection if none is open (BEGIN IMMEDIATE) and a SAVEPOINT for the
+ * transaction; each put is encrypted by the barrier and applied at once
+ * inside that savepoint.  Commit RELEASEs the savepoint (the writes join the
+ * batch) and hands out a sequence number; abort or a failed commit rolls back
+ * to the savepoint, leaving the batch as it was.
+ *   This differs from the first design, which buffered writes in the
+ * transaction and applied them at commit: applying them inside a savepoint
+ * gives writ_txn_get and writ_txn_list read-your-writes from SQLite itself
+ * (no merge of a write buffer with an ordered scan), holds the write lock for
+ * the same time, and keeps a failing transaction out of the batch just the
+ * same.
+ *
+ * Durability.  writ_store_sync(seq) returns at once if seq is durable;
+ * otherwise one caller becomes the leader, takes wmu, COMMITs the open batch
+ * (the one fsync, synchronous=FULL) and wakes the others, so many
+ * transactions share one fsync.  If a COMMIT fails the store stops accepting
+ * writes (fail-stop, as PostgreSQL does after a failed fsync): the page cache
+ * can no longer be trusted to match the disk, and the transactions that
+ * joined the batch get an error from writ_store_sync.
+ *
+ * Reads outside transactions use read-only connections, so they see only
+ * committed, hence durable, data.
+ */
+#define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store_int.h"
+
+#define POOL_MAX_IDLE 64
+#define GATHER_MAX_US 2000
+
+struct writ_txn {
+	struct writ_store *s;
+	bool in_sp;        /* savepoint open */
+	bool opened_batch; /* the batch was begun by this transaction */
+	bool wrote;
+};
+
+struct get_ctx {
+	const struct keyring *kr;
+	const char *key;
+	struct writ_arena *a;
+	unsigned char *val;
+	size_t len;
+	struct writ_err *err;
+};
+
+struct list_ctx {
+	struct writ_arena *a;
+	char **keys;
+	size_t n, cap, limit;
+	struct writ_err *err;
+};
+
+struct raw_ctx {
+	unsigned char *val;
+	size_t len;
+};
+
+static bool is_raw_key(const char *key);
+static writ_rc check_key(const char *key, struct writ_err *err);
+static writ_rc check_sealed_locked(struct writ_store *s, struct writ_err *err);
+static void store_fail(struct writ_store *s, const char *what);
+static bool store_failed(struct writ_store *s);
+static writ_rc pool_take(struct writ_store *s, struct pool_conn **out, struct writ_err *err);
+static void pool_give(struct writ_store *s, struct pool_conn *pc);
+static writ_rc get_cb(void *arg, const unsigned char *rec, size_t len);
+static writ_rc list_cb(void *arg, const char *key, size_t keylen);
+static writ_rc raw_cb(void *arg, const unsigned char *val, size_t len);
+static writ_rc do_get(struct writ_store *s, struct pb_conn *c, struct writ_arena *a,
+    const char *key, unsigned char **val, size_t *len, struct writ_err *err);
+static writ_rc do_list(struct writ_store *s, struct pb_conn *c, struct writ_arena *a,
+    const char *prefix, const char *after, size_t limit, char ***keys, size_t *nkeys,
+    struct writ_err *err);
+static writ_rc txn_scope(struct writ_txn *t, struct writ_err *err);
+static void batch_abandon(struct writ_store *s, const char *what);
+static void txn_undo(struct writ_txn *t);
+static uint64_t mono_us(void);
+static writ_rc klock_init(struct writ_store *s);
+static void gather(struct writ_store *s);
+static writ_rc sync_lead(struct writ_store *s, uint64_t *target, struct writ_err *err);
+
+/* ---------------------------------------------------------------------------
+ * Helpers.
+ */
+static bool
+is_raw_key(const char *key)
+{
+	return strcmp(key, STORE_KEY_SEAL_CONFIG) == 0 || strcmp(key, STORE_KEY_KEYRING) == 0;
+}
+
+static writ_rc
+check_key(const char *key, struct writ_err *err)
+{
+	size_t len;
+
+	if (key == NULL)
+		return WRIT_ERR(err, WRIT_EINVAL, "missing key");
+	len = strnlen(key, WRIT_STORE_KEY_MAX + 1);
+	if (len == 0)
+		return WRIT_ERR(err, WRIT_EINVAL, "empty key");
+	if (len > WRIT_STORE_KEY_MAX)
+		return WRIT_ERR(err, WRIT_ETOOBIG, "key too long");
+	if (is_raw_key(key))
+		return WRIT_ERR(err, WRIT_EINVAL, "reserved key");
+	return WRIT_OK;
+}
+
+/* Caller holds klock. */
+static writ_rc
+check_sealed_locked(struct writ_store *s, struct writ_err *err)
+{
+	if (s->kr == NULL)
+		return WRIT_ERR(err, WRIT_ESEALED, "store is sealed");
+	return WRIT_OK;
+}
+
+static void
+store_fail(struct writ_store *s, const char *what)
+{
+	writ_log(WRIT_LOG_ERROR, "store: %s failed; store stops accepting writes", what);
+	pthread_mutex_lock(&s->smu);
+	s->failed = true;
+	pthread_cond_broadcast(&s->scv);
+	pthread_mutex_unlock(&s->smu);
+}
+
+static bool
+store_failed(struct writ_store *s)
+{
+	bool f;
+
+	pthread_mutex_lock(&s->smu);
+	f = s->failed;
+	pthread_mutex_unlock(&s->smu);
+	return f;
+}
+
+void
+writ_store_stats(struct writ_store *s, struct writ_store_stats *out)
+{
+	out->txns = atomic_load(&s->st_txns);
+	out->batches = atomic_load(&s->st_batches);
+	out->syncs = atomic_load(&s->st_syncs);
+}
+
+/* ---------------------------------------------------------------------------
+ * Read connection pool: a mutex-protected free list.
+ */
+static writ_rc
+pool_take(struct writ_store *s, struct pool_conn **out, struct writ_err *err)
+{
+	struct pool_conn *pc;
+	writ_rc rc;
+
+	pthread_mutex_lock(&s->pmu);
+	if ((pc = s->pool) != NULL)
+		s->pool = pc->next;
+	pthread_mutex_unlock(&s->pmu);
+	if (pc != NULL) {
+		*out = pc;
+		return WRIT_OK;
+	}
+	if ((pc = writ_calloc(1, sizeof(*pc))) == NULL)
+		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	if ((rc = s->ops->open(s->dsn, false, &pc->c, err)) != WRIT_OK) {
+		writ_free(pc);
+		return rc;
+	}
+	*out = pc;
+	return WRIT_OK;
+}
+
+static void
+pool_give(struct writ_store *s, struct pool_conn *pc)
+{
+	struct pool_conn *p;
+	size_t n = 0;
+
+	pthread_mutex_lock(&s->pmu);
+	for (p = s->pool; p != NULL && n < POOL_MAX_IDLE; p = p->next)
+		n++;
+	if (n < POOL_MAX_IDLE) {
+		pc->next = s->pool;
+		s->pool = pc;
+		pc = NULL;
+	}
+	pthread_mutex_unlock(&s->pmu);
+	if (pc != NULL) {
+		s->ops->close(pc->c);
+		writ_free(pc);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Reads.
+ */
+static writ_rc
+get_cb(void *arg, const unsigned char *rec, size_t len)
+{
+	struct get_ctx *g = arg;
+	unsigned char *out;
+	size_t n;
+	writ_rc rc;
+
+	if (len < BARRIER_OVERHEAD || len - BARRIER_OVERHEAD > WRIT_STORE_VALUE_MAX)
+		goto bad;
+	if ((out = writ_arena_alloc(g->a, len - BARRIER_OVERHEAD + 1)) == NULL) {
+		if (writ_arena_over_cap(g->a))
+			return WRIT_ERR(
+			    g->err, WRIT_ELIMIT, "value exceeds the request memory limit");
+		return WRIT_ERR(g->err, WRIT_ENOMEM, "out of memory");
+	}
+	rc = barrier_open(g->kr, g->key, rec, len, out, &n);
+	if (rc != WRIT_OK)
+		goto bad;
+	out[n] = '\0';
+	g->val = out;
+	g->len = n;
+	return WRIT_OK;
+bad:
+	writ_log(WRIT_LOG_ERROR, "store: value at %s failed to authenticate", g->key);
+	return WRIT_ERR(g->err, WRIT_ECRYPTO, "stored value failed to authenticate");
+}
+
+/* Caller holds klock (read) and has checked the store is unsealed. */
+static writ_rc
+do_get(struct writ_store *s, struct pb_conn *c, struct writ_arena *a, const char *key,
+    unsigned char **val, size_t *len, struct writ_err *err)
+{
+	struct get_ctx g = {.kr = s->kr, .key = key, .a = a, .err = err};
+	writ_rc rc;
+
+	rc = s->ops->get(c, key, get_cb, &g, err);
+	if (rc == WRIT_ENOTFOUND)
+		return WRIT_ERR(err, rc, "not found");
+	if (rc != WRIT_OK)
+		return rc;
+	*val = g.val;
+	*len = g.len;
+	return WRIT_OK;
+}
+
+static writ_rc
+list_cb(void *arg, const char *key, size_t keylen)
+{
+	struct list_ctx *l = arg;
+	char *k;
+
+	if (is_raw_key(key) || (l->limit != 0 && l->n == l->limit))
+		return WRIT_OK;
+	if (l->n + 1 >= l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 16;
+		char **nk = writ_arena_calloc(l->a, cap, sizeof(*nk));
+
+		if (nk == NULL)
+			goto nomem;
+		if (l->n > 0)
+			memcpy(nk, l->keys, l->n * sizeof(*nk));
+		l->keys = nk;
+		l->cap = cap;
+	}
+	if ((k = writ_arena_strndup(l->a, key, keylen)) == NULL)
+		goto nomem;
+	l->keys[l->n++] = k;
+	return WRIT_OK;
+nomem:
+	if (writ_arena_over_cap(l->a))
+		return WRIT_ERR(l->err, WRIT_ELIMIT, "list exceeds the request memory limit");
+	return WRIT_ERR(l->err, WRIT_ENOMEM, "out of memory");
+}
+
+/*
+ * The two raw keys are skipped by list_cb; asking the backend for two more
+ * than limit keeps the result full when they fall inside the range.  The
+ * array is NULL-terminated for convenience.
+ */
+static writ_rc
+do_list(struct writ_store *s, struct pb_conn *c, struct writ_arena *a, const char *prefix,
+    const char *after, size_t limit, char ***keys, size_t *nkeys, struct writ_err *err)
+{
+	struct list_ctx l = {.a = a, .limit = limit, .err = err};
+	size_t qlimit = limit == 0 || limit > SIZE_MAX - 2 ? 0 : limit + 2;
+	writ_rc rc;
+
+	if (prefix == NULL)
+		prefix = "";
+	if (strnlen(prefix, WRIT_STORE_KEY_MAX + 1) > WRIT_STORE_KEY_MAX ||
+	    (after != NULL && strnlen(after, WRIT_STORE_KEY_MAX + 1) > WRIT_STORE_KEY_MAX))
+		return WRIT_ERR(err, WRIT_ETOOBIG, "key too long");
+	rc = s->ops->list(c, prefix, after, qlimit, list_cb, &l, err);
+	if (rc != WRIT_OK)
+		return rc;
+	if (l.keys == NULL && (l.keys = writ_arena_calloc(a, 1, sizeof(char *))) == NULL)
+		return WRIT_ERR(
+		    err, writ_arena_over_cap(a) ? WRIT_ELIMIT : WRIT_ENOMEM, "out of memory");
+	*keys = l.keys;
+	*nkeys = l.n;
+	return WRIT_OK;
+}
+
+writ_rc
+writ_store_get(struct writ_store *s, struct writ_arena *a, const char *key, unsigned char **val,
+    size_t *len, struct writ_err *err)
+{
+	struct pool_conn *pc = NULL;
+	writ_rc rc;
+
+	if ((rc = check_key(key, err)) != WRIT_OK)
+		return rc;
+	pthread_rwlock_rdlock(&s->klock);
+	if ((rc = check_sealed_locked(s, err)) != WRIT_OK)
+		goto out;
+	if ((rc = pool_take(s, &pc, err)) != WRIT_OK)
+		goto out;
+	rc = do_get(s, pc->c, a, key, val, len, err);
+	pool_give(s, pc);
+out:
+	pthread_rwlock_unlock(&s->klock);
+	return rc;
+}
+
+writ_rc
+writ_store_list(struct writ_store *s, struct writ_arena *a, const char *prefix, const char *after,
+    size_t limit, char ***keys, size_t *nkeys, struct writ_err *err)
+{
+	struct pool_conn *pc = NULL;
+	writ_rc rc;
+
+	pthread_rwlock_rdlock(&s->klock);
+	if ((rc = check_sealed_locked(s, err)) != WRIT_OK)
+		goto out;
+	if ((rc = pool_take(s, &pc, err)) != WRIT_OK)
+		goto out;
+	rc = do_list(s, pc->c, a, prefix, after, limit, keys, nkeys, err);
+	pool_give(s, pc);
+out:
+	pthread_rwlock_unlock(&s->klock);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * Transactions.
+ */
+writ_rc
+writ_txn_begin(struct writ_store *s, struct writ_txn **out, struct writ_err *err)
+{
+	struct writ_txn *t;
+	writ_rc rc = WRIT_OK;
+
+	if ((t = writ_calloc(1, sizeof(*t))) == NULL)
+		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	t->s = s;
+	atomic_fetch_add(&s->wqueue, 1);
+	pthread_mutex_lock(&s->wmu);
+	atomic_fetch_sub(&s->wqueue, 1);
+	pthread_rwlock_rdlock(&s->klock);
+	rc = check_sealed_locked(s, err);
+	pthread_rwlock_unlock(&s->klock);
+	if (rc == WRIT_OK && store_failed(s))
+		rc = WRIT_ERR(err, WRIT_EDB, "storage error");
+	if (rc != WRIT_OK) {
+		pthread_mutex_unlock(&s->wmu);
+		writ_free(t);
+		return rc;
+	}
+	*out = t;
+	return WRIT_OK;
+}
+
+/*
+ * Roll back the whole open batch after a savepoint could not be undone.
+ * Transactions already in it are lost, so the store fails (their sync
+ * reports it).  Caller holds wmu.
+ */
+static void
+batch_abandon(struct writ_store *s, const char *what)
+{
+	(void)s->ops->rollback(s->writer);
+	s->batch_open = false;
+	store_fail(s, what);
+}
+
+/* Open the batch if needed and the transaction's savepoint.  Holds wmu. */
+static writ_rc
+txn_scope(struct writ_txn *t, struct writ_err *err)
+{
+	struct writ_store *s = t->s;
+	writ_rc rc;
+
+	if (t->in_sp)
+		return WRIT_OK;
+	if (store_failed(s))
+		return WRIT_ERR(err, WRIT_EDB, "storage error");
+	if (!s->batch_open) {
+		if ((rc = s->ops->begin(s->writer, err)) != WRIT_OK)
+			return rc;
+		s->batch_open = true;
+		t->opened_batch = true;
+	}
+	if ((rc = s->ops->savepoint(s->writer, err)) != WRIT_OK) {
+		if (t->opened_batch) {
+			(void)s->ops->rollback(s->writer);
+			s->batch_open = false;
+			t->opened_batch = false;
+		}
+		return rc;
+	}
+	t->in_sp = true;
+	return WRIT_OK;
+}
+
+writ_rc
+writ_txn_get(struct writ_txn *t, struct writ_arena *a, const char *key, unsigned char **val,
+    size_t *len, struct writ_err *err)
+{
+	writ_rc rc;
+
+	if ((rc = check_key(key, err)) != WRIT_OK)
+		return rc;
+	pthread_rwlock_rdlock(&t->s->klock);
+	if ((rc = check_sealed_locked(t->s, err)) == WRIT_OK)
+		rc = do_get(t->s, t->s->writer, a, key, val, len, err);
+	pthread_rwlock_unlock(&t->s->klock);
+	return rc;
+}
+
+writ_rc
+writ_txn_list(struct writ_txn *t, struct writ_arena *a, const char *prefix, const char *after,
+    size_t limit, char ***keys, size_t *nkeys, struct writ_err *err)
+{
+	writ_rc rc;
+
+	pthread_rwlock_rdlock(&t->s->klock);
+	if ((rc = check_sealed_locked(t->s, err)) == WRIT_OK)
+		rc = do_list(t->s, t->s->writer, a, prefix, after, limit, keys, nkeys, err);
+	pthread_rwlock_unlock(&t->s->klock);
+	return rc;
+}
+
+writ_rc
+writ_txn_put(struct writ_txn *t, const char *key, const void *val, size_t len, struct writ_err *err)
+{
+	unsigned char *rec = NULL;
+	size_t rlen = 0;
+	writ_rc rc;
+
+	if ((rc = check_key(key, err)) != WRIT_OK)
+		return rc;
+	if (len > WRIT_STORE_VALUE_MAX)
+		return WRIT_ERR(err, WRIT_ETOOBIG, "value too large");
+	if (val == NULL && len > 0)
+		return WRIT_ERR(err, WRIT_EINVAL, "missing value");
+	pthread_rwlock_rdlock(&t->s->klock);
+	if ((rc = check_sealed_locked(t->s, err)) == WRIT_OK) {
+		rc = barrier_seal(t->s->kr, key, val, len, &rec, &rlen);
+		if (rc != WRIT_OK)
+			rc = WRIT_ERR(err, rc, "cannot encrypt value");
+	}
+	pthread_rwlock_unlock(&t->s->klock);
+	if (rc != WRIT_OK)
+		goto out;
+	if ((rc = txn_scope(t, err)) != WRIT_OK)
+		goto out;
+	if ((rc = t->s->ops->put(t->s->writer, key, rec, rlen, err)) != WRIT_OK)
+		goto out;
+	t->wrote = true;
+out:
+	writ_free(rec);
+	return rc;
+}
+
+writ_rc
+writ_txn_delete(struct writ_txn *t, const char *key, struct writ_err *err)
+{
+	writ_rc rc;
+
+	if ((rc = check_key(key, err)) != WRIT_OK)
+		return rc;
+	pthread_rwlock_rdlock(&t->s->klock);
+	rc = check_sealed_locked(t->s, err);
+	pthread_rwlock_unlock(&t->s->klock);
+	if (rc != WRIT_OK)
+		return rc;
+	if ((rc = txn_scope(t, err)) != WRIT_OK)
+		return rc;
+	if ((rc = t->s->ops->del(t->s->writer, key, err)) != WRIT_OK)
+		return rc;
+	t->wrote = true;
+	return WRIT_OK;
+}
+
+/* Undo the transaction's writes; the batch is left as before it.  Holds wmu. */
+static void
+txn_undo(struct writ_txn *t)
+{
+	struct writ_store *s = t->s;
+
+	if (t->in_sp && s->ops->rollback_to(s->writer) != WRIT_OK) {
+		batch_abandon(s, "rollback to savepoint");
+		return;
+	}
+	t->in_sp = false;
+	if (t->opened_batch && s->batch_open) {
+		/* Nothing else joined a batch this transaction began. */
+		(void)s->ops->rollback(s->writer);
+		s->batch_open = false;
+	}
+}
+
+writ_rc
+writ_txn_commit(struct writ_txn *t, uint64_t *seq, struct writ_err *err)
+{
+	struct writ_store *s = t->s;
+	writ_rc rc = WRIT_OK;
+
+	if (t->in_sp) {
+		pthread_rwlock_rdlock(&s->klock);
+		rc = check_sealed_locked(s, err);
+		pthread_rwlock_unlock(&s->klock);
+		if (rc == WRIT_OK)
+			rc = s->ops->release(s->writer, err);
+		if (rc != WRIT_OK)
+			txn_undo(t);
+	}
+	if (rc == WRIT_OK && t->wrote) {
+		s->last_seq++;
+		atomic_fetch_add(&s->st_txns, 1);
+	}
+	if (rc == WRIT_OK && seq != NULL)
+		*seq = s->last_seq;
+	pthread_mutex_unlock(&s->wmu);
+	writ_free(t);
+	return rc;
+}
+
+void
+writ_txn_abort(struct writ_txn *t)
+{
+	struct writ_store *s;
+
+	if (t == NULL)
+		return;
+	s = t->s;
+	txn_undo(t);
+	pthread_mutex_unlock(&s->wmu);
+	writ_free(t);
+}
+
+/* ---------------------------------------------------------------------------
+ * Group commit.
+ */
+
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/*
+ * Before committing, let writers already queued for the write lock join the
+ * batch (the idea of PostgreSQL's commit_delay with commit_siblings): a
+ * leader that took wmu at once would commit a batch of one or two while the
+ * rest wait for the next fsync.  Bounded, so a steady stream of writers
+ * cannot starve the leader; it costs nothing when nobody is queued.
+ */
+static void
+gather(struct writ_store *s)
+{
+	uint64_t start = mono_us();
+
+	while (atomic_load(&s->wqueue) > 0 && mono_us() - start < GATHER_MAX_US)
+		sched_yield();
+}
+
+/* Commit the open batch; *target gets the last sequence number it holds. */
+static writ_rc
+sync_lead(struct writ_store *s, uint64_t *target, struct writ_err *err)
+{
+	writ_rc rc = WRIT_OK;
+
+	gather(s);
+	pthread_mutex_lock(&s->wmu);
+	*target = s->last_seq;
+	if (s->batch_open) {
+		rc = s->ops->commit(s->writer, err);
+		s->batch_open = false;
+		if (rc == WRIT_OK)
+			atomic_fetch_add(&s->st_batches, 1);
+	}
+	pthread_mutex_unlock(&s->wmu);
+	return rc;
+}
+
+writ_rc
+writ_store_sync(struct writ_store *s, uint64_t seq, struct writ_err *err)
+{
+	uint64_t target;
+	writ_rc rc = WRIT_OK;
+
+	pthread_mutex_lock(&s->smu);
+	if (seq > s->durable_seq)
+		atomic_fetch_add(&s->st_syncs, 1);
+	for (;;) {
+		if (seq <= s->durable_seq)
+			break;
+		if (s->failed) {
+			rc = WRIT_ERR(err, WRIT_EDB, "storage error");
+			break;
+		}
+		if (s->syncing) {
+			pthread_cond_wait(&s->scv, &s->smu);
+			continue;
+		}
+		s->syncing = true;
+		pthread_mutex_unlock(&s->smu);
+		rc = sync_lead(s, &target, err);
+		pthread_mutex_lock(&s->smu);
+		s->syncing = false;
+		if (rc == WRIT_OK && target > s->durable_seq)
+			s->durable_seq = target;
+		if (rc != WRIT_OK) {
+			s->failed = true;
+			writ_log(WRIT_LOG_ERROR,
+			    "store: batch commit failed; store stops "
+			    "accepting writes");
+		}
+		pthread_cond_broadcast(&s->scv);
+		if (rc != WRIT_OK)
+			break;
+		if (seq > target) {
+			rc = WRIT_ERR(err, WRIT_EINVAL, "unknown sequence number");
+			break;
+		}
+	}
+	pthread_mutex_unlock(&s->smu);
+	return rc;
+}
+
+writ_rc
+writ_store_put(
+    struct writ_store *s, const char *key, const void *val, size_t len, struct writ_err *err)
+{
+	struct writ_txn *t = NULL;
+	uint64_t seq = 0;
+	writ_rc rc;
+
+	if ((rc = writ_txn_begin(s, &t, err)) != WRIT_OK)
+		return rc;
+	if ((rc = writ_txn_put(t, key, val, len, err)) != WRIT_OK) {
+		writ_txn_abort(t);
+		return rc;
+	}
+	if ((rc = writ_txn_commit(t, &seq, err)) != WRIT_OK)
+		return rc;
+	return writ_store_sync(s, seq, err);
+}
+
+writ_rc
+writ_store_delete(struct writ_store *s, const char *key, struct writ_err *err)
+{
+	struct writ_txn *t = NULL;
+	uint64_t seq = 0;
+	writ_rc rc;
+
+	if ((rc = writ_txn_begin(s, &t, err)) != WRIT_OK)
+		return rc;
+	if ((rc = writ_txn_delete(t, key, err)) != WRIT_OK) {
+		writ_txn_abort(t);
+		return rc;
+	}
+	if ((rc = writ_txn_commit(t, &seq, err)) != WRIT_OK)
+		return rc;
+	return writ_store_sync(s, seq, err);
+}
+
+/* ---------------------------------------------------------------------------
+ * Raw keys, for seal.c.  The caller holds wmu.
+ */
+writ_rc
+store_raw_put_locked(struct writ_store *s, const char *const *keys,
+    const unsigned char *const *vals, const size_t *lens, size_t n, uint64_t *seq,
+    struct writ_err *err)
+{
+	struct writ_txn t = {.s = s};
+	writ_rc rc;
+	size_t i;
+
+	if ((rc = txn_scope(&t, err)) != WRIT_OK)
+		return rc;
+	for (i = 0; i < n && rc == WRIT_OK; i++)
+		rc = s->ops->put(s->writer, keys[i], vals[i], lens[i], err);
+	if (rc == WRIT_OK)
+		rc = s->ops->release(s->writer, err);
+	if (rc != WRIT_OK) {
+		txn_undo(&t);
+		return rc;
+	}
+	*seq = ++s->last_seq;
+	return WRIT_OK;
+}
+
+static writ_rc
+raw_cb(void *arg, const unsigned char *val, size_t len)
+{
+	struct raw_ctx *r = arg;
+
+	if ((r->val = writ_malloc(len)) == NULL)
+		return WRIT_ENOMEM;
+	memcpy(r->val, val, len);
+	r->len = len;
+	return WRIT_OK;
+}
+
+writ_rc
+store_raw_get_locked(
+    struct writ_store *s, const char *key, unsigned char **val, size_t *len, struct writ_err *err)
+{
+	struct raw_ctx r = {0};
+	writ_rc rc;
+
+	rc = s->ops->get(s->writer, key, raw_cb, &r, err);
+	if (rc == WRIT_ENOMEM)
+		return WRIT_ERR(err, rc, "out of memory");
+	if (rc != WRIT_OK)
+		return rc;
+	*val = r.val;
+	*len = r.len;
+	return WRIT_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * Open and close.
+ */
+
+/*
+ * klock prefers writers: glibc's default lets a steady flow of readers
+ * starve writ_store_seal, which must work under load.  No path takes klock
+ * for reading twice in one thread, so writer preference cannot deadlock.
+ */
+static writ_rc
+klock_init(struct writ_store *s)
+{
+	pthread_rwlockattr_t attr;
+	int e;
+
+	if (pthread_rwlockattr_init(&attr) != 0)
+		return WRIT_ENOMEM;
+#ifdef __GLIBC__
+	(void)pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+	e = pthread_rwlock_init(&s->klock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	return e == 0 ? WRIT_OK : WRIT_ENOMEM;
+}
+writ_rc
+writ_store_open_sqlite(const char *path, struct writ_store **out, struct writ_err *err)
+{
+	struct writ_store *s;
+	writ_rc rc;
+
+	if (path == NULL || *path == '\0')
+		return WRIT_ERR(err, WRIT_EINVAL, "missing storage path");
+	if ((s = writ_calloc(1, sizeof(*s))) == NULL)
+		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	s->ops = &store_sqlite_ops;
+	s->wmu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+	s->smu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+	s->pmu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+	s->scv = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+	if ((rc = klock_init(s)) != WRIT_OK) {
+		writ_free(s);
+		return WRIT_ERR(err, rc, "cannot create a lock");
+	}
+	rc = WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	if ((s->dsn = writ_strdup(path)) == NULL)
+		goto out;
+	if ((rc = s->ops->open(s->dsn, true, &s->writer, err)) != WRIT_OK)
+		goto out;
+	pthread_mutex_lock(&s->wmu);
+	rc = store_seal_load(s, err);
+	pthread_mutex_unlock(&s->wmu);
+out:
+	if (rc != WRIT_OK) {
+		writ_store_close(s);
+		return rc;
+	}
+	*out = s;
+	return WRIT_OK;
+}
+
+void
+writ_store_close(struct writ_store *s)
+{
+	struct pool_conn *pc;
+	struct writ_err err;
+	uint64_t last;
+
+	if (s == NULL)
+		return;
+	if (s->writer != NULL) {
+		pthread_mutex_lock(&s->wmu);
+		last = s->last_seq;
+		pthread_mutex_unlock(&s->wmu);
+		if (writ_store_sync(s, last, &err) != WRIT_OK)
+			writ_log(WRIT_LOG_ERROR, "store: pending writes lost at close");
+		s->ops->close(s->writer);
+	}
+	while ((pc = s->pool) != NULL) {
+		s->pool = pc->next;
+		s->ops->close(pc->c);
+		writ_free(pc);
+	}
+	store_seal_free(s);
+	pthread_mutex_destroy(&s->wmu);
+	pthread_mutex_destroy(&s->smu);
+	pthread_mutex_destroy(&s->pmu);
+	pthread_cond_destroy(&s->scv);
+	pthread_rwlock_destroy(&s->klock);
+	writ_free(s->dsn);
+	writ_free(s);
+}
+
+const char *
+writ_store_backend(const struct writ_store *s)
+{
+	return s->ops->name;
+}

@@ -1,0 +1,861 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Unit tests of the token store (lib/auth/token_*.c) over a real SQLite store
+ * in a temporary file: create and lookup shapes, the child-policy subset
+ * rule, tree revocation (3 levels, 50 children), revoke-orphan, num_uses
+ * exhaustion, TTL expiry with an injected clock, periodic renewal, the
+ * explicit max cap, accessors, batch tokens, token roles, CIDR binding, tidy
+ * and fault injection on creation.  Handlers are called the way the pipeline
+ * calls them: authenticate, set caps, handle, sync resp->store_seq, revoke
+ * after a last use.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "writ/acl.h"
+#include "writ/core.h"
+#include "writ/crypto.h"
+#include "writ/store.h"
+#include "writ/token.h"
+
+#include "auth/auth_int.h"
+
+struct env {
+	char path[512];
+	struct writ_store *store;
+	struct writ_core core;
+	char *root;              /* root token (malloc) */
+	const char *remote;      /* remote address of the next calls */
+	unsigned caps;           /* caps given to non-root callers */
+};
+
+static int64_t fake_now;
+
+static int64_t
+test_clock(void)
+{
+	return fake_now;
+}
+
+static void
+db_paths_unlink(const char *path)
+{
+	char p[600];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+static int
+setup(void **state)
+{
+	static int counter;
+	struct env *e = calloc(1, sizeof(*e));
+	const char *dir = getenv("WRIT_TEST_TMP");
+	unsigned char share[WRIT_SHARE_LEN];
+	struct writ_err err = {0};
+	struct writ_arena *a = writ_arena_new(0, 0);
+	bool unsealed = false;
+	char *root = NULL;
+
+	assert_non_null(e);
+	assert_non_null(a);
+	if (dir == NULL || dir[0] == '\0')
+		dir = "/tmp";
+	mkdir(dir, 0700);
+	snprintf(e->path, sizeof(e->path), "%s/test_token_%d_%d.db", dir, (int)getpid(),
+	    counter++);
+	db_paths_unlink(e->path);
+	assert_int_equal(writ_store_open_sqlite(e->path, &e->store, &err), WRIT_OK);
+	assert_int_equal(writ_store_init(e->store, 1, 1, share, &err), WRIT_OK);
+	assert_int_equal(writ_store_unseal(e->store, share, sizeof(share), &unsealed, &err),
+	    WRIT_OK);
+	assert_true(unsealed);
+	writ_memzero(share, sizeof(share));
+	e->core.store = e->store;
+	e->core.default_lease_ttl = 2764800;
+	e->core.max_lease_ttl = 2764800;
+	e->remote = "127.0.0.1";
+	fake_now = writ_time_now();
+	auth_clock_set(test_clock);
+	assert_int_equal(writ_token_create_root(&e->core, a, &root, &err), WRIT_OK);
+	assert_true(strncmp(root, "hvs.", 4) == 0);
+	e->root = strdup(root);
+	writ_arena_free(a);
+	*state = e;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct env *e = *state;
+
+	auth_clock_set(NULL);
+	writ_store_close(e->store);
+	db_paths_unlink(e->path);
+	free(e->root);
+	free(e);
+	return 0;
+}
+
+static void
+resp_free(struct writ_resp *r)
+{
+	json_decref(r->data);
+	json_decref(r->auth);
+	json_decref(r->raw);
+	json_decref(r->warnings);
+	memset(r, 0, sizeof(*r));
+}
+
+/* Serve one request the way the pipeline does. */
+static writ_rc
+call(struct env *e, const char *token, enum writ_op op, const char *rel, const char *body,
+    struct writ_resp *resp)
+{
+	struct writ_req req = {0};
+	struct writ_err err = {0};
+	struct writ_arena *a = writ_arena_new(0, 0);
+	bool last = false;
+	writ_rc rc;
+
+	memset(resp, 0, sizeof(*resp));
+	if (a == NULL)
+		return WRIT_ENOMEM;
+	req.arena = a;
+	req.core = &e->core;
+	req.op = op;
+	req.rel = rel;
+	req.path = rel;
+	req.body = body != NULL ? json_loads(body, 0, NULL) : json_object();
+	assert_non_null(req.body);
+	req.client_token = token;
+	req.remote_addr = e->remote;
+	rc = writ_token_authenticate(&e->core, a, token, e->remote, &req.token, &last, &err);
+	if (rc != WRIT_OK) {
+		writ_resp_err(resp, rc, 0, "%s", rc == WRIT_EDENIED ? "permission denied" : err.msg);
+		goto out;
+	}
+	req.caps = req.token->root ? WRIT_CAP_ROOT | WRIT_CAP_SUDO : e->caps;
+	rc = writ_token_handle(&req, resp);
+	if (resp->store_seq != 0 && writ_store_sync(e->store, resp->store_seq, &err) != WRIT_OK &&
+	    rc == WRIT_OK)
+		rc = writ_resp_err(resp, err.code, 500, "internal error");
+	if (last && writ_token_revoke_hash(&e->core, req.token->id_hash, &err) != WRIT_OK &&
+	    rc == WRIT_OK)
+		rc = writ_resp_err(resp, err.code, 500, "internal error");
+	writ_token_release(req.token);
+out:
+	json_decref(req.body);
+	writ_arena_free(a);
+	return rc;
+}
+
+static const char *
+jget_str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	assert_non_null(s);
+	return s;
+}
+
+static json_int_t
+jget_int(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	assert_true(json_is_integer(v));
+	return json_integer_value(v);
+}
+
+/* Create a token as `parent`, expect 200, return the client token (malloc). */
+static char *
+mk(struct env *e, const char *parent, const char *rel, const char *body, json_t **auth_out)
+{
+	struct writ_resp r;
+	char *tok;
+
+	assert_int_equal(call(e, parent, WRIT_OP_UPDATE, rel, body, &r), WRIT_OK);
+	assert_non_null(r.auth);
+	tok = strdup(jget_str(r.auth, "client_token"));
+	if (auth_out != NULL)
+		*auth_out = json_incref(r.auth);
+	resp_free(&r);
+	return tok;
+}
+
+static size_t
+count_keys(struct env *e, const char *prefix)
+{
+	struct writ_arena *a = writ_arena_new(0, 0);
+	struct writ_err err = {0};
+	char **keys;
+	size_t n = 0;
+
+	assert_int_equal(writ_store_list(e->store, a, prefix, NULL, 0, &keys, &n, &err), WRIT_OK);
+	writ_arena_free(a);
+	return n;
+}
+
+static bool
+token_works(struct env *e, const char *tok)
+{
+	struct writ_resp r;
+	bool ok = call(e, tok, WRIT_OP_READ, "lookup-self", NULL, &r) == WRIT_OK;
+
+	resp_free(&r);
+	return ok;
+}
+
+static void
+policies_are(json_t *arr, const char *const *want, size_t n)
+{
+	size_t i;
+
+	assert_int_equal(json_array_size(arr), n);
+	for (i = 0; i < n; i++)
+		assert_string_equal(json_string_value(json_array_get(arr, i)), want[i]);
+}
+
+/* ---------------------------------------------------------------------------
+ * Tests.
+ */
+
+static void
+test_create_lookup(void **state)
+{
+	struct env *e = *state;
+	static const char *const want[] = {"a", "b", "default"};
+	struct writ_resp r;
+	json_t *auth;
+	char *tok, body[256];
+
+	tok = mk(e, e->root, "create",
+	    "{\"policies\":[\"b\",\"A\",\" a\"],\"ttl\":\"1h\",\"meta\":{\"x\":\"y\"},"
+	    "\"display_name\":\"my app\"}",
+	    &auth);
+	assert_int_equal(strlen(tok), 47);
+	assert_true(strncmp(tok, "hvs.", 4) == 0);
+	policies_are(json_object_get(auth, "policies"), want, 3);
+	policies_are(json_object_get(auth, "token_policies"), want, 3);
+	assert_string_equal(jget_str(auth, "token_type"), "service");
+	assert_true(json_is_false(json_object_get(auth, "orphan")));
+	assert_true(json_is_true(json_object_get(auth, "renewable")));
+	assert_int_equal(jget_int(auth, "lease_duration"), 3600);
+	assert_string_equal(jget_str(auth, "entity_id"), "");
+	assert_true(strlen(jget_str(auth, "accessor")) > 0);
+	json_decref(auth);
+
+	assert_int_equal(call(e, tok, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_OK);
+	assert_string_equal(jget_str(r.data, "id"), tok);
+	assert_int_equal(jget_int(r.data, "ttl"), 3600);
+	assert_int_equal(jget_int(r.data, "creation_ttl"), 3600);
+	assert_string_equal(jget_str(r.data, "display_name"), "token-my-app");
+	assert_string_equal(jget_str(r.data, "path"), "auth/token/create");
+	assert_string_equal(jget_str(json_object_get(r.data, "meta"), "x"), "y");
+	assert_true(json_is_string(json_object_get(r.data, "expire_time")));
+	assert_true(json_is_string(json_object_get(r.data, "issue_time")));
+	assert_string_equal(jget_str(r.data, "type"), "service");
+	resp_free(&r);
+
+	snprintf(body, sizeof(body), "{\"token\":\"%s\"}", tok);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "lookup", body, &r), WRIT_OK);
+	assert_string_equal(jget_str(r.data, "id"), tok);
+	resp_free(&r);
+
+	/* The root token itself: no expiry, not renewable. */
+	assert_int_equal(call(e, e->root, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_OK);
+	assert_true(json_is_null(json_object_get(r.data, "expire_time")));
+	assert_int_equal(jget_int(r.data, "ttl"), 0);
+	assert_true(json_is_true(json_object_get(r.data, "orphan")));
+	resp_free(&r);
+
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "lookup",
+			     "{\"token\":\"hvs.nope\"}", &r),
+	    WRIT_EDENIED);
+	assert_int_equal(r.status, 403);
+	assert_string_equal(r.msg, "bad token");
+	resp_free(&r);
+	free(tok);
+}
+
+static void
+test_child_subset(void **state)
+{
+	static const struct {
+		const char *body;
+		unsigned caps;
+		writ_rc rc;
+		const char *policies; /* comma-joined expectation, or the error text */
+	} cases[] = {
+		{"{\"policies\":[\"a\"]}", 0, WRIT_OK, "a,default"},
+		{"{}", 0, WRIT_OK, "a,b,default"},
+		{"{\"policies\":[\"a\",\"c\"]}", 0, WRIT_EINVAL,
+		    "child policies must be subset of parent"},
+		{"{\"policies\":[\"root\"]}", 0, WRIT_EINVAL,
+		    "child policies must be subset of parent"},
+		{"{\"policies\":[\"root\"]}", WRIT_CAP_SUDO, WRIT_EINVAL,
+		    "root tokens may not be created without parent token being root"},
+		{"{\"policies\":[\"c\"]}", WRIT_CAP_SUDO, WRIT_OK, "c,default"},
+		{"{\"policies\":[\"a\"],\"no_default_policy\":true}", 0, WRIT_OK, "a"},
+		{"{\"no_parent\":true}", 0, WRIT_EINVAL,
+		    "root or sudo privileges required to create orphan token"},
+		{"{\"period\":\"1h\"}", 0, WRIT_EINVAL,
+		    "root or sudo privileges required to create periodic token"},
+		{"{\"id\":\"custom\"}", 0, WRIT_EINVAL,
+		    "root or sudo privileges required to specify token id"},
+		{"{\"num_uses\":-1}", 0, WRIT_EINVAL, "number of uses cannot be negative"},
+		{"{\"type\":\"weird\"}", 0, WRIT_EINVAL, "invalid 'token_type' value"},
+		{"{\"policies\":[\"response-wrapping\"]}", WRIT_CAP_SUDO, WRIT_EINVAL,
+		    "cannot assign policy \"response-wrapping\""},
+	};
+	struct env *e = *state;
+	struct writ_resp r;
+	char *parent, joined[256];
+	size_t i, j, len;
+
+	parent = mk(e, e->root, "create", "{\"policies\":[\"a\",\"b\"]}", NULL);
+	for (i = 0; i < WRIT_ARRAY_LEN(cases); i++) {
+		e->caps = cases[i].caps;
+		assert_int_equal(call(e, parent, WRIT_OP_UPDATE, "create", cases[i].body, &r),
+		    cases[i].rc);
+		if (cases[i].rc != WRIT_OK) {
+			assert_int_equal(r.status, 400);
+			assert_string_equal(r.msg, cases[i].policies);
+		} else {
+			json_t *p = json_object_get(r.auth, "policies");
+
+			joined[0] = '\0';
+			for (j = 0, len = 0; j < json_array_size(p); j++)
+				len += (size_t)snprintf(joined + len, sizeof(joined) - len, "%s%s",
+				    j ? "," : "", json_string_value(json_array_get(p, j)));
+			assert_string_equal(joined, cases[i].policies);
+		}
+		resp_free(&r);
+	}
+	e->caps = 0;
+	free(parent);
+}
+
+static void
+test_revoke_tree(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+	char *top, *mid[50], *leaf[50], body[256];
+	size_t base = count_keys(e, TOK_PREFIX), i;
+
+	top = mk(e, e->root, "create", "{\"policies\":[\"a\"]}", NULL);
+	for (i = 0; i < 50; i++) {
+		mid[i] = mk(e, top, "create", "{}", NULL);
+		leaf[i] = mk(e, mid[i], "create", "{}", NULL);
+	}
+	assert_int_equal(count_keys(e, TOK_PARENT_PREFIX), 101);
+	snprintf(body, sizeof(body), "{\"token\":\"%s\"}", top);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "revoke", body, &r), WRIT_OK);
+	assert_int_equal(r.status, 204);
+	resp_free(&r);
+	assert_false(token_works(e, top));
+	for (i = 0; i < 50; i++) {
+		assert_false(token_works(e, mid[i]));
+		assert_false(token_works(e, leaf[i]));
+		free(mid[i]);
+		free(leaf[i]);
+	}
+	assert_int_equal(count_keys(e, TOK_PREFIX), base);
+	assert_int_equal(count_keys(e, TOK_PARENT_PREFIX), 0);
+	assert_true(token_works(e, e->root));
+	/* Revoking what is gone is not an error (Vault answers 204). */
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "revoke", body, &r), WRIT_OK);
+	assert_int_equal(r.status, 204);
+	resp_free(&r);
+	free(top);
+}
+
+static void
+test_revoke_self_and_orphan(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+	char *a, *b, *c, body[256];
+
+	a = mk(e, e->root, "create", "{\"policies\":[\"p\"]}", NULL);
+	b = mk(e, a, "create", "{}", NULL);
+	c = mk(e, b, "create", "{}", NULL);
+	snprintf(body, sizeof(body), "{\"token\":\"%s\"}", a);
+	/* Without sudo: refused. */
+	assert_int_equal(call(e, b, WRIT_OP_UPDATE, "revoke-orphan", body, &r), WRIT_EDENIED);
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "revoke-orphan", body, &r), WRIT_OK);
+	assert_int_equal(r.status, 204);
+	resp_free(&r);
+	assert_false(token_works(e, a));
+	assert_true(token_works(e, c));
+	assert_int_equal(call(e, b, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_OK);
+	assert_true(json_is_true(json_object_get(r.data, "orphan")));
+	resp_free(&r);
+	/* b keeps its own child: revoke-self takes c with it. */
+	assert_int_equal(call(e, b, WRIT_OP_UPDATE, "revoke-self", NULL, &r), WRIT_OK);
+	resp_free(&r);
+	assert_false(token_works(e, b));
+	assert_false(token_works(e, c));
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "revoke-orphan", body, &r),
+	    WRIT_EINVAL);
+	assert_string_equal(r.msg, "token to revoke not found");
+	resp_free(&r);
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void
+test_num_uses(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+	char *tok;
+	size_t before;
+
+	tok = mk(e, e->root, "create", "{\"num_uses\":3}", NULL);
+	assert_int_equal(call(e, tok, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_OK);
+	assert_int_equal(jget_int(r.data, "num_uses"), 2);
+	resp_free(&r);
+	/* A restricted-use token cannot make children (and that was a use). */
+	assert_int_equal(call(e, tok, WRIT_OP_UPDATE, "create", "{}", &r), WRIT_EINVAL);
+	assert_string_equal(r.msg, "restricted use token cannot generate child tokens");
+	resp_free(&r);
+	before = count_keys(e, TOK_ID_PREFIX);
+	assert_true(token_works(e, tok));      /* the last use */
+	assert_int_equal(count_keys(e, TOK_ID_PREFIX), before - 1);
+	assert_false(token_works(e, tok));
+	free(tok);
+}
+
+static void
+test_ttl_expiry(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+	json_t *auth;
+	char *parent, *child, body[256];
+	size_t before;
+
+	parent = mk(e, e->root, "create", "{\"ttl\":\"100s\"}", NULL);
+	/* A child never outlives its parent. */
+	child = mk(e, parent, "create", "{\"ttl\":\"1000s\"}", &auth);
+	assert_int_equal(jget_int(auth, "lease_duration"), 100);
+	json_decref(auth);
+	before = count_keys(e, TOK_ID_PREFIX);
+	fake_now += 99;
+	assert_true(token_works(e, child));
+	fake_now += 2;
+	assert_false(token_works(e, parent));
+	/* The lazy revocation took the subtree with it. */
+	assert_int_equal(count_keys(e, TOK_ID_PREFIX), before - 2);
+	assert_false(token_works(e, child));
+	snprintf(body, sizeof(body), "{\"token\":\"%s\"}", parent);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "lookup", body, &r), WRIT_EDENIED);
+	resp_free(&r);
+	free(parent);
+	free(child);
+}
+
+static void
+test_periodic_and_explicit_max(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+	json_t *auth;
+	char *per, *cap, *cap2;
+
+	per = mk(e, e->root, "create", "{\"period\":\"1h\",\"ttl\":\"5m\"}", &auth);
+	assert_int_equal(jget_int(auth, "lease_duration"), 3600);
+	json_decref(auth);
+	fake_now += 1800;
+	assert_int_equal(call(e, per, WRIT_OP_UPDATE, "renew-self", "{\"increment\":\"99h\"}", &r),
+	    WRIT_OK);
+	assert_int_equal(jget_int(r.auth, "lease_duration"), 3600);
+	assert_true(json_is_true(json_object_get(r.auth, "renewable")));
+	resp_free(&r);
+	fake_now += 3000;
+	assert_true(token_works(e, per)); /* 4800 s after creation, renewed at 1800 */
+
+	cap = mk(e, e->root, "create", "{\"ttl\":\"1h\",\"explicit_max_ttl\":\"2h\"}", NULL);
+	fake_now += 3000;
+	assert_int_equal(call(e, cap, WRIT_OP_UPDATE, "renew-self", "{\"increment\":\"1h\"}", &r),
+	    WRIT_OK);
+	assert_int_equal(jget_int(r.auth, "lease_duration"), 3600);
+	resp_free(&r);
+	fake_now += 3000;
+	assert_int_equal(call(e, cap, WRIT_OP_UPDATE, "renew-self", "{\"increment\":\"1h\"}", &r),
+	    WRIT_OK);
+	assert_int_equal(jget_int(r.auth, "lease_duration"), 1200);
+	resp_free(&r);
+	fake_now += 1201;
+	assert_false(token_works(e, cap));
+
+	/* Periodic with an explicit max: the period is cut at the cap. */
+	cap2 = mk(e, e->root, "create", "{\"period\":\"1h\",\"explicit_max_ttl\":\"90m\"}", NULL);
+	fake_now += 3000;
+	assert_int_equal(call(e, cap2, WRIT_OP_UPDATE, "renew-self", NULL, &r), WRIT_OK);
+	assert_int_equal(jget_int(r.auth, "lease_duration"), 2400);
+	resp_free(&r);
+	/* Root tokens without expiry cannot be renewed. */
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "renew-self", NULL, &r), WRIT_EINVAL);
+	assert_string_equal(r.msg, "lease is not renewable");
+	resp_free(&r);
+	free(per);
+	free(cap);
+	free(cap2);
+}
+
+static void
+test_renew_rules(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+	char *tok, *nr, body[256];
+
+	tok = mk(e, e->root, "create", "{\"ttl\":\"10m\"}", NULL);
+	fake_now += 60;
+	snprintf(body, sizeof(body), "{\"token\":\"%s\",\"increment\":3600}", tok);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "renew", body, &r), WRIT_OK);
+	assert_int_equal(jget_int(r.auth, "lease_duration"), 3600);
+	assert_string_equal(jget_str(r.auth, "client_token"), tok);
+	resp_free(&r);
+	/* No increment: back to the creation TTL. */
+	assert_int_equal(call(e, tok, WRIT_OP_UPDATE, "renew-self", NULL, &r), WRIT_OK);
+	assert_int_equal(jget_int(r.auth, "lease_duration"), 600);
+	resp_free(&r);
+	nr = mk(e, e->root, "create", "{\"renewable\":false}", NULL);
+	assert_int_equal(call(e, nr, WRIT_OP_UPDATE, "renew-self", NULL, &r), WRIT_EINVAL);
+	assert_string_equal(r.msg, "lease is not renewable");
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "renew", "{\"token\":\"hvs.x\"}", &r),
+	    WRIT_EINVAL);
+	assert_string_equal(r.msg, "token not found");
+	resp_free(&r);
+	free(tok);
+	free(nr);
+}
+
+static void
+test_accessor(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+	json_t *auth;
+	char *tok, acc[64], body[256];
+
+	tok = mk(e, e->root, "create", "{\"ttl\":\"1h\"}", &auth);
+	snprintf(acc, sizeof(acc), "%s", jget_str(auth, "accessor"));
+	json_decref(auth);
+	snprintf(body, sizeof(body), "{\"accessor\":\"%s\"}", acc);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "lookup-accessor", body, &r), WRIT_OK);
+	assert_string_equal(jget_str(r.data, "id"), "");
+	assert_string_equal(jget_str(r.data, "accessor"), acc);
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "renew-accessor", body, &r), WRIT_OK);
+	assert_string_equal(jget_str(r.auth, "client_token"), "");
+	resp_free(&r);
+	/* LIST accessors needs sudo. */
+	assert_int_equal(call(e, tok, WRIT_OP_LIST, "accessors", NULL, &r), WRIT_EDENIED);
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_LIST, "accessors", NULL, &r), WRIT_OK);
+	assert_int_equal(json_array_size(json_object_get(r.data, "keys")), 2);
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "revoke-accessor", body, &r), WRIT_OK);
+	assert_int_equal(r.status, 204);
+	resp_free(&r);
+	assert_false(token_works(e, tok));
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "lookup-accessor", body, &r),
+	    WRIT_EINVAL);
+	assert_string_equal(r.msg, "invalid accessor");
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "lookup-accessor",
+			     "{\"accessor\":\"../id/x\"}", &r),
+	    WRIT_EINVAL);
+	resp_free(&r);
+	free(tok);
+}
+
+static void
+test_batch(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+	json_t *auth;
+	char *tok;
+
+	tok = mk(e, e->root, "create-orphan", "{\"type\":\"batch\",\"policies\":[\"x\"]}", &auth);
+	assert_true(strncmp(tok, "hvb.", 4) == 0);
+	assert_string_equal(jget_str(auth, "token_type"), "batch");
+	assert_true(json_is_true(json_object_get(auth, "orphan")));
+	assert_true(json_is_false(json_object_get(auth, "renewable")));
+	json_decref(auth);
+	assert_int_equal(call(e, tok, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_OK);
+	assert_string_equal(jget_str(r.data, "type"), "batch");
+	resp_free(&r);
+	assert_int_equal(call(e, tok, WRIT_OP_UPDATE, "renew-self", NULL, &r), WRIT_EINVAL);
+	assert_string_equal(r.msg, "batch tokens cannot be renewed");
+	resp_free(&r);
+	assert_int_equal(call(e, tok, WRIT_OP_UPDATE, "create", "{}", &r), WRIT_EINVAL);
+	assert_string_equal(r.msg, "batch tokens cannot create more tokens");
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "create",
+			     "{\"type\":\"batch\",\"num_uses\":2}", &r),
+	    WRIT_EINVAL);
+	assert_string_equal(r.msg, "batch tokens cannot have \"num_uses\" set");
+	resp_free(&r);
+	free(tok);
+}
+
+static void
+test_roles(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+	json_t *auth;
+	char *tok, body[256];
+
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "roles/r1",
+			     "{\"allowed_policies\":\"a, B\",\"orphan\":true,\"path_suffix\":\"v1\","
+			     "\"token_period\":\"2h\",\"token_bound_cidrs\":[\"10.0.0.0/8\"]}",
+			     &r),
+	    WRIT_OK);
+	assert_int_equal(r.status, 204);
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_READ, "roles/r1", NULL, &r), WRIT_OK);
+	assert_int_equal(jget_int(r.data, "period"), 7200);
+	assert_int_equal(jget_int(r.data, "token_period"), 7200);
+	assert_true(json_is_true(json_object_get(r.data, "orphan")));
+	assert_string_equal(jget_str(r.data, "path_suffix"), "v1");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(r.data, "allowed_policies"), 1)), "b");
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_LIST, "roles", NULL, &r), WRIT_OK);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(r.data, "keys"), 0)),
+	    "r1");
+	resp_free(&r);
+
+	tok = mk(e, e->root, "create/r1", "{\"policies\":[\"a\"]}", &auth);
+	assert_true(json_is_true(json_object_get(auth, "orphan")));
+	assert_int_equal(jget_int(auth, "lease_duration"), 7200);
+	json_decref(auth);
+	/* Bound to 10/8: unusable from elsewhere. */
+	assert_false(token_works(e, tok));
+	e->remote = "10.1.2.3";
+	assert_int_equal(call(e, tok, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_OK);
+	assert_string_equal(jget_str(r.data, "path"), "auth/token/create/r1/v1");
+	assert_string_equal(jget_str(r.data, "role"), "r1");
+	resp_free(&r);
+	e->remote = "127.0.0.1";
+
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "create/r1", "{\"policies\":[\"c\"]}",
+			     &r),
+	    WRIT_EINVAL);
+	assert_string_equal(r.msg, "token policies must be subset of the role's allowed policies");
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_DELETE, "roles/r1", NULL, &r), WRIT_OK);
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_READ, "roles/r1", NULL, &r), WRIT_ENOTFOUND);
+	assert_int_equal(r.status, 404);
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "create/r1", "{}", &r), WRIT_EINVAL);
+	assert_string_equal(r.msg, "unknown role r1");
+	resp_free(&r);
+	snprintf(body, sizeof(body), "{\"token_type\":\"bogus\"}");
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "roles/r2", body, &r), WRIT_EINVAL);
+	resp_free(&r);
+	free(tok);
+}
+
+static void
+test_cidr_table(void **state)
+{
+	static const struct {
+		const char *cidr;
+		const char *addr;
+		bool allow;
+	} cases[] = {
+		{"10.0.0.0/8", "10.1.2.3", true},
+		{"10.0.0.0/8", "11.0.0.1", false},
+		{"10.0.0.1", "10.0.0.1", true},
+		{"10.0.0.1/32", "10.0.0.2", false},
+		{"192.168.1.0/25", "192.168.1.127", true},
+		{"192.168.1.0/25", "192.168.1.128", false},
+		{"0.0.0.0/0", "8.8.8.8", true},
+		{"::1/128", "::1", true},
+		{"2001:db8::/32", "2001:db8:1::1", true},
+		{"2001:db8::/32", "2001:db9::1", false},
+		{"10.0.0.0/8", "::ffff:10.9.9.9", true},
+		{"10.0.0.0/8", "2001:db8::1", false},
+		{"10.0.0.0/8", "not-an-ip", false},
+		{"10.0.0.0/8", NULL, false},
+	};
+	static const char *bad[] = {"10.0.0.0/33", "1.2.3", "::1/129", "10.0.0.0/", "x/8", ""};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < WRIT_ARRAY_LEN(cases); i++) {
+		json_t *l = json_pack("[s]", cases[i].cidr);
+
+		assert_int_equal(auth_cidrs_validate(l), WRIT_OK);
+		assert_int_equal(auth_cidrs_allow(l, cases[i].addr), cases[i].allow);
+		json_decref(l);
+	}
+	for (i = 0; i < WRIT_ARRAY_LEN(bad); i++) {
+		json_t *l = json_pack("[s]", bad[i]);
+
+		assert_int_equal(auth_cidrs_validate(l), WRIT_EINVAL);
+		json_decref(l);
+	}
+	assert_true(auth_cidrs_allow(NULL, NULL));
+}
+
+static void
+test_authenticate_edges(void **state)
+{
+	struct env *e = *state;
+	struct writ_arena *a = writ_arena_new(0, 0);
+	struct writ_err err = {0};
+	struct writ_token *t = NULL;
+	char longtok[AUTH_TOKEN_MAX + 2];
+	bool last;
+
+	memset(longtok, 'a', sizeof(longtok) - 1);
+	longtok[sizeof(longtok) - 1] = '\0';
+	assert_int_equal(writ_token_authenticate(&e->core, a, NULL, NULL, &t, &last, &err),
+	    WRIT_EDENIED);
+	assert_int_equal(writ_token_authenticate(&e->core, a, "", NULL, &t, &last, &err),
+	    WRIT_EDENIED);
+	assert_int_equal(writ_token_authenticate(&e->core, a, longtok, NULL, &t, &last, &err),
+	    WRIT_EDENIED);
+	assert_string_equal(err.msg, "permission denied");
+	assert_int_equal(writ_token_authenticate(&e->core, a, e->root, NULL, &t, &last, &err),
+	    WRIT_OK);
+	assert_true(t->root);
+	assert_false(last);
+	writ_token_release(t);
+	writ_arena_free(a);
+}
+
+static void
+test_tidy(void **state)
+{
+	struct env *e = *state;
+	struct writ_err err = {0};
+	struct writ_resp r;
+	char key[256], hash[AUTH_HASH_HEX];
+	size_t base = count_keys(e, TOK_PREFIX);
+
+	auth_sha256_hex("gone", 4, hash);
+	snprintf(key, sizeof(key), "%sdangling", TOK_ACC_PREFIX);
+	assert_int_equal(writ_store_put(e->store, key, hash, strlen(hash), &err), WRIT_OK);
+	snprintf(key, sizeof(key), "%s%s/%s", TOK_PARENT_PREFIX, hash, hash);
+	assert_int_equal(writ_store_put(e->store, key, "1", 1, &err), WRIT_OK);
+	assert_int_equal(count_keys(e, TOK_PREFIX), base + 2);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "tidy", NULL, &r), WRIT_OK);
+	assert_int_equal(r.status, 204);
+	resp_free(&r);
+	{
+		struct writ_arena *a = writ_arena_new(0, 0);
+		char **keys;
+		size_t n, i;
+		assert_int_equal(writ_store_list(e->store, a, TOK_PREFIX, NULL, 0, &keys, &n, &err), WRIT_OK);
+		for (i = 0; i < n; i++) fprintf(stderr, "KEY %s\n", keys[i]);
+		writ_arena_free(a);
+	}
+	assert_int_equal(count_keys(e, TOK_PREFIX), base);
+	assert_true(token_works(e, e->root));
+}
+
+static void
+test_unknown_paths(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "nope", NULL, &r), WRIT_ENOTFOUND);
+	assert_int_equal(r.status, 404);
+	resp_free(&r);
+	assert_int_equal(call(e, e->root, WRIT_OP_DELETE, "create", NULL, &r), WRIT_EUNSUPPORTED);
+	assert_int_equal(r.status, 405);
+	resp_free(&r);
+	assert_int_equal(call(e, "hvs.bogus", WRIT_OP_READ, "lookup-self", NULL, &r),
+	    WRIT_EDENIED);
+	resp_free(&r);
+}
+
+/*
+ * Fail the Nth allocation during a token creation for N = 1, 2, ...: every
+ * failure is an error and leaves either nothing or the complete record set
+ * (record, accessor, parent index), never a part of it.
+ */
+static void
+test_fault_injection(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+	char *parent = mk(e, e->root, "create", "{\"policies\":[\"a\"]}", NULL);
+	size_t base = count_keys(e, TOK_PREFIX), now;
+	long n;
+	writ_rc rc;
+
+	for (n = 1; n < 5000; n++) {
+		writ_fault_set(n);
+		rc = call(e, parent, WRIT_OP_UPDATE, "create", "{\"policies\":[\"a\"]}", &r);
+		writ_fault_set(0);
+		resp_free(&r);
+		now = count_keys(e, TOK_PREFIX);
+		assert_true(now == base || now == base + 3);
+		if (rc == WRIT_OK) {
+			assert_int_equal(now, base + 3);
+			if (!writ_fault_fired())
+				break;
+		} else {
+			assert_true(r.status == 0 || r.status >= 400);
+		}
+		base = now;
+	}
+	assert_true(n < 5000);
+	free(parent);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cidr_table),
+		cmocka_unit_test_setup_teardown(test_create_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_subset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoke_tree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revoke_self_and_orphan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_num_uses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ttl_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_periodic_and_explicit_max, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_renew_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accessor, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_authenticate_edges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tidy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_paths, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
