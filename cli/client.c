@@ -343,6 +343,9 @@ curl_setup(CURL *curl, const struct cli_conn *c, const char *method, const struc
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out->body);
 	curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	/* Like Go's ProxyFromEnvironment: a proxy from http_proxy never gets loopback traffic. */
+	if (getenv("NO_PROXY") == NULL && getenv("no_proxy") == NULL)
+		curl_easy_setopt(curl, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
 	if (strcmp(method, "GET") != 0)
 		curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
 	if (body->len > 0 || strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||

@@ -8,7 +8,10 @@
  *
  * Exit status of every client command (documented in each usage text):
  * 0 success, 1 error (local, transport, or reported by the server), 2 usage
- * error; `writ status` also exits 2 when the server is sealed, as vault does.
+ * error.  This keeps cli.h's contract (main.c exits 2 for usage), so a script
+ * can tell a typo from a failure; vault instead uses 1 for local and 2 for
+ * server errors.  For scripts written against vault, `writ status` exits 2
+ * when sealed and `writ operator init -status` 2 when not initialised.
  *
  * Nothing here is thread safe: the CLI is single threaded.
  */
@@ -43,8 +46,9 @@
 	"  -tls-skip-verify     do not verify the server certificate (insecure)\n"    \
 	"  -format table|json   output format (env WRIT_FORMAT; default table)\n"     \
 	"The token comes from WRIT_TOKEN, else VAULT_TOKEN, else ~/.writ-token.\n" CLI_USAGE_EXIT
-#define CLI_USAGE_EXIT \
-	"\nExit status: 0 success, 1 error (local, transport or server), 2 usage error.\n"
+#define CLI_USAGE_EXIT                                                                    \
+	"\nExit status: 0 success, 1 error (local, transport or server), 2 usage error\n" \
+	"(and, as with vault, `status` exits 2 when the server is sealed).\n"
 
 /* ---------------------------------------------------------------------------
  * Flags (args.c).  Vault style: "-name value", "-name=value", "--name" too;

@@ -329,6 +329,7 @@ kv_get(int argc, char **argv)
 	    {"field", CLI_F_STR, &field, NULL}};
 	enum cli_http_rc hr;
 	json_t *secret;
+	bool gone;
 	int ret;
 
 	kv_init(&k);
@@ -360,8 +361,10 @@ kv_get(int argc, char **argv)
 			kv_print_secret(k.path.ptr, secret);
 	}
 	if (hr == CLI_HTTP_NOTFOUND) {
-		fprintf(
-		    stderr, "No value found at %.*s\n", (int)strcspn(k.path.ptr, "?"), k.path.ptr);
+		/* A deleted or destroyed version still has its metadata. */
+		gone = json_is_object(json_object_get(secret, "metadata"));
+		fprintf(stderr, "No value found at %.*s%s\n", (int)strcspn(k.path.ptr, "?"),
+		    k.path.ptr, gone ? " (the version is deleted or destroyed)" : "");
 		goto out;
 	}
 	ret = CLI_EXIT_OK;

@@ -17,6 +17,7 @@ static const struct cli_cmd {
 	{"acl", cli_acl, "write, read, list and delete ACL policies"},
 	{"audit", cli_audit, "verify an audit log, hash a value"},
 	{"kv", cli_kv, "read and write KV version 2 secrets"},
+	{"login", cli_login, "store a token in ~/.writ-token"},
 	{"operator", cli_operator, "init, unseal, seal, rotate"},
 	{"server", cli_server, "run the writ server"},
 	{"status", cli_status, "show seal status"},

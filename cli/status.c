@@ -59,7 +59,8 @@ cli_print_seal_status(const struct cli_conn *c, json_t *st)
 	}
 	for (i = 0; i < WRIT_ARRAY_LEN(status_rows) && rc == WRIT_OK; i++) {
 		v = json_object_get(st, status_rows[i].field);
-		if (v == NULL || (status_rows[i].sealed_only && !sealed))
+		if (v == NULL || (json_is_string(v) && json_string_length(v) == 0) ||
+		    (status_rows[i].sealed_only && !sealed))
 			continue;
 		if (strcmp(status_rows[i].field, "progress") == 0 && json_is_integer(v)) {
 			char prog[64];

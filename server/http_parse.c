@@ -279,10 +279,10 @@ find_head_end(struct writ_http_parser *p, const char *buf, size_t len)
 		if (buf[i + 1] == '\r') {
 			if (i + 2 >= len)
 				break;
-			if (buf[i + 2] == '\n') {
-				p->head_len = i + 3;
-				break;
-			}
+			if (buf[i + 2] != '\n') /* no line may start with a bare CR */
+				return fail(p, 400, "invalid header line");
+			p->head_len = i + 3;
+			break;
 		}
 	}
 	p->scan = i;

@@ -270,10 +270,13 @@ parse_rule(const struct rule_ctx *c, json_t *blk, struct acl_rule *r)
 	if (pattern == NULL)
 		return WRIT_ERR(c->err, WRIT_EINVAL, "line %d: path needs a pattern",
 		    writ_hcl_line(blk, NULL));
-	if ((r->pattern = writ_strdup(pattern)) == NULL)
-		return WRIT_ERR(c->err, WRIT_ENOMEM, "line 1: out of memory");
-	r->len = strlen(pattern);
 	r->line = rule_line(c, blk, NULL, pattern);
+	/* As in Vault: request paths start after the '/' of the API path. */
+	if (pattern[0] == '/')
+		pattern++;
+	if ((r->pattern = writ_strdup(pattern)) == NULL)
+		return WRIT_ERR(c->err, WRIT_ENOMEM, "line %d: out of memory", r->line);
+	r->len = strlen(pattern);
 	if (strstr(pattern, "+*") != NULL)
 		return WRIT_ERR(c->err, WRIT_EINVAL,
 		    "line %d: path \"%s\": invalid use of wildcards ('+*' is forbidden)", r->line,

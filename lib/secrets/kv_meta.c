@@ -33,6 +33,7 @@ struct list_walk {
 	char after[WRIT_STORE_KEY_MAX + 2];
 	bool has_after;
 	size_t limit;
+	bool capped; /* limit is WRIT_KV_LIST_MAX, not the caller's */
 	json_t *keys;
 	bool done;
 };
@@ -54,6 +55,9 @@ static writ_rc list_take(struct kv_ctx *c, struct list_walk *w, const char *key)
 static const char cas_warning[] =
     "\"cas_required\" set to false, but is mandated by backend config. This value will be "
     "ignored.";
+
+static const char list_warning[] =
+    "list truncated: continue with the after parameter set to the last key";
 
 /* ---------------------------------------------------------------------------
  * Settings.
@@ -492,7 +496,8 @@ list_init(struct kv_ctx *c, struct list_walk *w)
 	w->plen = (size_t)n;
 	if ((rc = kv_query_u64(c, "limit", &limit)) != WRIT_OK)
 		return rc;
-	w->limit = limit == 0 || limit > WRIT_KV_LIST_MAX ? WRIT_KV_LIST_MAX : (size_t)limit;
+	w->capped = limit == 0 || limit > WRIT_KV_LIST_MAX;
+	w->limit = w->capped ? WRIT_KV_LIST_MAX : (size_t)limit;
 	if (after == NULL || after[0] == '\0')
 		return WRIT_OK;
 	if (!kv_utf8_ok(after, strlen(after)))
@@ -583,6 +588,11 @@ kv_list(struct kv_ctx *c)
 		goto out;
 	if (json_array_size(w->keys) == 0) {
 		rc = kv_not_found(c);
+		goto out;
+	}
+	if (w->capped && json_array_size(w->keys) >= WRIT_KV_LIST_MAX &&
+	    (c->resp->warnings = json_pack("[s]", list_warning)) == NULL) {
+		rc = kv_fail(c, WRIT_ENOMEM, "list warning");
 		goto out;
 	}
 	if ((c->resp->data = json_pack("{s:O}", "keys", w->keys)) == NULL)
