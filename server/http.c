@@ -35,6 +35,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,10 +72,10 @@
 #define MAX_THREADS      1024
 
 #define IBUF_INIT     8192
-#define IBUF_MIN_READ 2048           /* grow or compact below this much free space */
-#define IBUF_KEEP     (64u * 1024)   /* an idle connection keeps at most this */
+#define IBUF_MIN_READ 2048               /* grow or compact below this much free space */
+#define IBUF_KEEP     (64u * 1024)       /* an idle connection keeps at most this */
 #define OUT_HIGH      (1u * 1024 * 1024) /* pause pipelined parsing above this output */
-#define BODY_COPY_MAX 16384          /* smaller bodies are copied next to the head */
+#define BODY_COPY_MAX 16384              /* smaller bodies are copied next to the head */
 #define LINGER_MS     2000
 #define FLUSH_MS      5000
 
@@ -110,7 +111,7 @@ struct conn {
 	bool close_after; /* close once the output is flushed */
 	bool paused;      /* too much output: parse no more until it drains */
 	bool eof;
-	bool zombie;      /* freed while deferred: free on completion */
+	bool zombie; /* freed while deferred: free on completion */
 	bool rev_on, wev_on;
 	bool tls_ready;
 	bool sent_continue;
@@ -169,8 +170,8 @@ struct writ_http_server {
 };
 
 /* Server and workers. */
-static writ_rc config_apply(struct writ_http_server *srv, const struct writ_http_config *cfg,
-    struct writ_err *err);
+static writ_rc config_apply(
+    struct writ_http_server *srv, const struct writ_http_config *cfg, struct writ_err *err);
 static writ_rc make_pipe(int fds[2], bool nonblock_read);
 static writ_rc worker_init(struct worker *w, struct writ_http_server *srv, struct writ_err *err);
 static void worker_fini(struct worker *w);
@@ -182,17 +183,17 @@ static void on_wake(evutil_socket_t fd, short what, void *arg);
 static void on_sweep(evutil_socket_t fd, short what, void *arg);
 static void stop_workers(struct writ_http_server *srv, unsigned n);
 /* Listeners. */
-static writ_rc parse_addr(const char *addr, struct sockaddr_storage *ss, socklen_t *sslen,
-    struct writ_err *err);
+static writ_rc parse_addr(
+    const char *addr, struct sockaddr_storage *ss, socklen_t *sslen, struct writ_err *err);
 static writ_rc open_listener(struct sockaddr_storage *ss, socklen_t sslen, int backlog,
     evutil_socket_t *out, struct writ_err *err);
 static void set_port(struct sockaddr_storage *ss, uint16_t port);
-static void on_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa,
-    int salen, void *arg);
+static void on_accept(
+    struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg);
 static void on_accept_error(struct evconnlistener *el, void *arg);
 /* Connections. */
-static writ_rc conn_new(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa,
-    SSL_CTX *tls);
+static writ_rc conn_new(
+    struct worker *w, evutil_socket_t fd, const struct sockaddr *sa, SSL_CTX *tls);
 static writ_rc conn_io_init(struct conn *c, SSL_CTX *tls);
 static void conn_free(struct conn *c);
 static void conn_release(struct conn *c);
@@ -215,12 +216,11 @@ static void linger_read(struct conn *c);
 static void on_bev_read(struct bufferevent *bev, void *arg);
 static void on_bev_write(struct bufferevent *bev, void *arg);
 static void on_bev_event(struct bufferevent *bev, short what, void *arg);
-static void conn_tls_connected(struct conn *c);
+static bool conn_tls_connected(struct conn *c);
 /* Responses. */
-static bool write_response(struct conn *c, const struct writ_http_req *req,
-    struct writ_http_resp *resp);
+static bool write_response(
+    struct conn *c, const struct writ_http_req *req, struct writ_http_resp *resp);
 static bool header_ok(const char *name, const char *value);
-static const char *status_reason(int status);
 static const char *worker_date(struct worker *w, size_t *len);
 static char *put(char *p, const char *s, size_t len);
 static char *put_str(char *p, const char *s);
@@ -232,8 +232,7 @@ static void free_body(const void *data, size_t len, void *arg);
  */
 
 static writ_rc
-config_apply(struct writ_http_server *srv, const struct writ_http_config *in,
-    struct writ_err *err)
+config_apply(struct writ_http_server *srv, const struct writ_http_config *in, struct writ_err *err)
 {
 	struct writ_http_config c;
 	uint32_t m;
@@ -256,8 +255,8 @@ config_apply(struct writ_http_server *srv, const struct writ_http_config *in,
 	    c.max_header_bytes > SIZE_MAX / 4 || c.max_uri > c.max_header_bytes)
 		return WRIT_ERR(err, WRIT_EINVAL, "http: configuration out of range");
 	srv->ibuf_max = c.max_header_bytes + c.max_body + 2 * IBUF_INIT;
-	if (__builtin_mul_overflow(c.max_headers, sizeof(struct writ_http_header),
-		&srv->conn_size) ||
+	if (__builtin_mul_overflow(
+	        c.max_headers, sizeof(struct writ_http_header), &srv->conn_size) ||
 	    __builtin_add_overflow(srv->conn_size, sizeof(struct conn), &srv->conn_size))
 		return WRIT_ERR(err, WRIT_EINVAL, "http: configuration out of range");
 	srv->lim.max_header_bytes = c.max_header_bytes;
@@ -448,20 +447,27 @@ stop_workers(struct writ_http_server *srv, unsigned n)
 writ_rc
 writ_http_run(struct writ_http_server *srv, struct writ_err *err)
 {
+	sigset_t all, old;
 	unsigned i;
+	int e = 0;
 	char b;
 	ssize_t n;
 
 	if (srv->ran)
 		return WRIT_ERR(err, WRIT_EINVAL, "http: writ_http_run called twice");
 	srv->ran = true;
+	/* Workers block every signal: SIGPIPE becomes EPIPE, the rest go to the caller. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < srv->nworkers; i++) {
-		int e = pthread_create(&srv->workers[i].thread, NULL, worker_main, &srv->workers[i]);
-
-		if (e != 0) {
-			stop_workers(srv, i);
-			return WRIT_ERR(err, WRIT_EIO, "http: cannot start thread: %s", strerror(e));
-		}
+		e = pthread_create(&srv->workers[i].thread, NULL, worker_main, &srv->workers[i]);
+		if (e != 0)
+			break;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		stop_workers(srv, i);
+		return WRIT_ERR(err, WRIT_EIO, "http: cannot start thread: %s", strerror(e));
 	}
 	for (;;) {
 		n = read(srv->stop_pipe[0], &b, 1);
@@ -508,7 +514,10 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		}
 		conn_finish(c);
 		conn_reading(c, true);
-		conn_process(c);
+		if (c->bev != NULL)
+			conn_tls_pull(c);
+		else
+			conn_process(c);
 		conn_flush(c);
 	}
 	if (atomic_load(&w->srv->stopping) && !w->stopping)
@@ -633,7 +642,7 @@ open_listener(struct sockaddr_storage *ss, socklen_t sslen, int backlog, evutil_
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
 	    (ss->ss_family == AF_INET6 &&
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
+	        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
 	    bind(fd, (struct sockaddr *)ss, sslen) != 0 || listen(fd, backlog) != 0) {
 		WRIT_ERR(err, WRIT_EIO, "http: cannot listen: %s", strerror(errno));
 		close(fd);
@@ -648,8 +657,8 @@ open_listener(struct sockaddr_storage *ss, socklen_t sslen, int backlog, evutil_
 }
 
 writ_rc
-writ_http_listen(struct writ_http_server *srv, const char *addr,
-    const struct writ_tls_config *tls, uint16_t *port, struct writ_err *err)
+writ_http_listen(struct writ_http_server *srv, const char *addr, const struct writ_tls_config *tls,
+    uint16_t *port, struct writ_err *err)
 {
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
@@ -674,8 +683,8 @@ writ_http_listen(struct writ_http_server *srv, const char *addr,
 		/* open_listener wrote back the bound port: later sockets join it (port 0). */
 		wl->w = w;
 		wl->tls = ctx;
-		wl->el = evconnlistener_new(w->base, on_accept, wl,
-		    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
+		wl->el = evconnlistener_new(
+		    w->base, on_accept, wl, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 		if (wl->el == NULL) {
 			close(fd);
 			return WRIT_ERR(err, WRIT_ENOMEM, "http: cannot create listener");
@@ -685,13 +694,12 @@ writ_http_listen(struct writ_http_server *srv, const char *addr,
 	}
 	if (port != NULL)
 		*port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-						      : ((struct sockaddr_in6 *)&ss)->sin6_port);
+		                                      : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	return WRIT_OK;
 }
 
 static void
-on_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa, int salen,
-    void *arg)
+on_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	struct wlistener *wl = arg;
 	struct writ_http_server *srv = wl->w->srv;
@@ -787,8 +795,8 @@ conn_io_init(struct conn *c, SSL_CTX *tls)
 	}
 	if ((ssl = SSL_new(tls)) == NULL)
 		return WRIT_ENOMEM;
-	c->bev = bufferevent_openssl_socket_new(base, c->fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	    BEV_OPT_CLOSE_ON_FREE);
+	c->bev = bufferevent_openssl_socket_new(
+	    base, c->fd, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		SSL_free(ssl);
 		return WRIT_ENOMEM;
@@ -996,8 +1004,10 @@ conn_dispatch(struct conn *c)
 	struct writ_http_req *req = &c->req;
 
 	memset(&c->resp, 0, sizeof(c->resp));
-	if (c->bev != NULL && !c->tls_ready)
-		conn_tls_connected(c);
+	if (c->bev != NULL && !conn_tls_connected(c)) {
+		conn_send_error(c, 503, "out of memory");
+		return;
+	}
 	req->remote_addr = c->remote;
 	req->remote_port = c->remote_port;
 	req->tls = c->bev != NULL;
@@ -1027,8 +1037,10 @@ conn_dispatch(struct conn *c)
 static void
 conn_finish(struct conn *c)
 {
-	if (!write_response(c, &c->req, &c->resp))
+	if (!write_response(c, &c->req, &c->resp)) {
 		c->close_after = true;
+		conn_reading(c, false); /* nothing more will be parsed */
+	}
 	writ_arena_reset(c->arena);
 	writ_http_parser_reset(&c->parser);
 	c->sent_continue = false;
@@ -1221,22 +1233,22 @@ conn_tls_pull(struct conn *c)
 	}
 }
 
-/* Keep the verified client certificate and its SPIFFE ID for every request. */
-static void
+/*
+ * Keep the verified client certificate and its SPIFFE ID for every request.
+ * False when the ID could not be copied (ENOMEM): the connection must close
+ * rather than serve a client as less than it proved to be.
+ */
+static bool
 conn_tls_connected(struct conn *c)
 {
 	SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
 
 	if (c->tls_ready)
-		return;
+		return true;
 	c->tls_ready = true;
 	if (ssl == NULL || (c->peer = writ_tls_verified_peer(ssl)) == NULL)
-		return;
-	if (writ_tls_spiffe_id(c->peer, &c->spiffe) == WRIT_ENOMEM) {
-		/* Fail closed: never serve a client as less than it proved to be silently. */
-		c->close_after = true;
-		c->state = C_CLOSING;
-	}
+		return true;
+	return writ_tls_spiffe_id(c->peer, &c->spiffe) != WRIT_ENOMEM;
 }
 
 static void
@@ -1268,16 +1280,15 @@ on_bev_event(struct bufferevent *bev, short what, void *arg)
 	char reason[160];
 
 	if (what & BEV_EVENT_CONNECTED) {
-		conn_tls_connected(c);
-		if (c->state == C_CLOSING)
+		if (!conn_tls_connected(c))
 			conn_free(c);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR) {
 		if ((e = bufferevent_get_openssl_error(bev)) != 0) {
 			ERR_error_string_n(e, reason, sizeof(reason));
-			writ_log(WRIT_LOG_DEBUG, "http: %s:%u: tls: %s", c->remote,
-			    c->remote_port, reason);
+			writ_log(WRIT_LOG_DEBUG, "http: %s:%u: tls: %s", c->remote, c->remote_port,
+			    reason);
 		}
 	} else if ((what & BEV_EVENT_EOF) && !c->in_request && c->state == C_READING) {
 		c->eof = true;
@@ -1363,60 +1374,13 @@ free_body(const void *data, size_t len, void *arg)
 	writ_free((void *)(uintptr_t)data);
 }
 
-static const char *
-status_reason(int status)
-{
-	switch (status) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 206: return "Partial Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 303: return "See Other";
-	case 304: return "Not Modified";
-	case 307: return "Temporary Redirect";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 411: return "Length Required";
-	case 412: return "Precondition Failed";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 416: return "Range Not Satisfiable";
-	case 417: return "Expectation Failed";
-	case 421: return "Misdirected Request";
-	case 422: return "Unprocessable Content";
-	case 428: return "Precondition Required";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Status";
-	}
-}
-
 /* The Date header value, formatted at most once a second per worker. */
 static const char *
 worker_date(struct worker *w, size_t *len)
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-	    "Aug", "Sep", "Oct", "Nov", "Dec"};
+	static const char months[12][4] = {
+	    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct timeval tv;
 	struct tm tm;
 	int n;
@@ -1444,8 +1408,8 @@ worker_date(struct worker *w, size_t *len)
 static bool
 header_ok(const char *name, const char *value)
 {
-	static const char *const reserved[] = {"connection", "content-length", "date",
-	    "transfer-encoding", "keep-alive", "upgrade"};
+	static const char *const reserved[] = {
+	    "connection", "content-length", "date", "transfer-encoding", "keep-alive", "upgrade"};
 	const unsigned char *s;
 	size_t i;
 
@@ -1477,8 +1441,8 @@ struct rhead {
 
 /* Decide the shape of the response and the bytes its head (and inline body) need. */
 static size_t
-plan_response(struct conn *c, const struct writ_http_req *req, struct writ_http_resp *resp,
-    struct rhead *h)
+plan_response(
+    struct conn *c, const struct writ_http_req *req, struct writ_http_resp *resp, struct rhead *h)
 {
 	size_t need = 200, i, datelen;
 
@@ -1523,7 +1487,7 @@ put_head(struct conn *c, char *p, const struct writ_http_req *req,
 	p = put(p, "HTTP/1.1 ", 9);
 	p = put_u64(p, (uint64_t)h->status);
 	*p++ = ' ';
-	p = put_str(p, status_reason(h->status));
+	p = put_str(p, writ_http_status_reason(h->status));
 	p = put(p, "\r\nDate: ", 8);
 	p = put(p, date, datelen);
 	if (*h->cc != '\0') {
@@ -1603,28 +1567,4 @@ writ_http_resp_header(struct writ_http_resp *resp, const char *name, const char 
 	resp->headers[resp->nheaders].value = value;
 	resp->nheaders++;
 	return WRIT_OK;
-}
-
-writ_rc
-writ_http_resp_error(struct writ_http_resp *resp, int status, const char *msg)
-{
-	struct writ_buf b;
-	writ_rc rc;
-
-	if (!resp->body_borrowed)
-		writ_free(resp->body);
-	resp->body = NULL;
-	resp->body_len = 0;
-	resp->body_borrowed = false;
-	resp->status = status;
-	resp->content_type = "application/json";
-	writ_buf_init(&b, 0);
-	if ((rc = writ_buf_appends(&b, "{\"errors\":[")) != WRIT_OK ||
-	    (rc = writ_buf_append_json_str(&b, msg, strlen(msg))) != WRIT_OK ||
-	    (rc = writ_buf_appends(&b, "]}")) != WRIT_OK)
-		goto out;
-	resp->body = writ_buf_steal(&b, &resp->body_len);
-out:
-	writ_buf_free(&b);
-	return rc;
 }

@@ -59,27 +59,27 @@ struct writ_http_req {
 	enum writ_http_method method;
 	const char *method_str; /* as received, NUL-terminated */
 	size_t method_len;
-	const char *path;       /* raw (still percent-encoded) path, NUL-terminated */
+	const char *path; /* raw (still percent-encoded) path, NUL-terminated */
 	size_t path_len;
-	const char *query;      /* raw query after '?', "" if none; NUL-terminated */
+	const char *query; /* raw query after '?', "" if none; NUL-terminated */
 	size_t query_len;
-	int version_minor;      /* 0 for HTTP/1.0, 1 for HTTP/1.1 (and 1.x) */
+	int version_minor; /* 0 for HTTP/1.0, 1 for HTTP/1.1 (and 1.x) */
 	struct writ_http_header *headers;
 	size_t nheaders;
-	const char *body;       /* de-chunked body; not NUL-terminated; NULL when empty */
+	const char *body; /* de-chunked body; not NUL-terminated; NULL when empty */
 	size_t body_len;
-	bool keep_alive;        /* the client allows another request on this connection */
-	bool chunked;           /* the body came with Transfer-Encoding: chunked */
-	bool expect_continue;   /* the client sent Expect: 100-continue */
+	bool keep_alive;      /* the client allows another request on this connection */
+	bool chunked;         /* the body came with Transfer-Encoding: chunked */
+	bool expect_continue; /* the client sent Expect: 100-continue */
 
 	/* Filled by the server, not by the parser. */
 	const char *remote_addr; /* peer IP address text ("127.0.0.1", "::1") */
 	uint16_t remote_port;
-	bool tls;                /* the request came over TLS */
-	X509 *peer_cert;         /* verified client certificate or NULL (borrowed) */
-	const char *spiffe_id;   /* its spiffe:// URI SAN, or NULL */
+	bool tls;                 /* the request came over TLS */
+	X509 *peer_cert;          /* verified client certificate or NULL (borrowed) */
+	const char *spiffe_id;    /* its spiffe:// URI SAN, or NULL */
 	struct writ_arena *arena; /* per-request arena, reset after the response */
-	void *conn;              /* private to the server */
+	void *conn;               /* private to the server */
 };
 
 #define WRIT_HTTP_RESP_MAX_HEADERS 16
@@ -95,8 +95,8 @@ struct writ_http_resp {
 	/* Body: freed by the server with writ_free() unless body_borrowed. */
 	void *body;
 	size_t body_len;
-	bool body_borrowed;        /* body is not ours: the server copies it */
-	bool close;                /* close the connection after this response */
+	bool body_borrowed; /* body is not ours: the server copies it */
+	bool close;         /* close the connection after this response */
 	/* Extra headers, borrowed until the response is written (use writ_http_resp_header). */
 	struct {
 		const char *name;
@@ -111,8 +111,8 @@ struct writ_http_resp {
  * other connections of the same worker wait meanwhile, those of other workers
  * do not.  To answer later, call writ_http_defer() before returning.
  */
-typedef void (*writ_http_handler_fn)(struct writ_http_req *req, struct writ_http_resp *resp,
-    void *arg);
+typedef void (*writ_http_handler_fn)(
+    struct writ_http_req *req, struct writ_http_resp *resp, void *arg);
 
 /* First header called name (case-insensitive), or NULL.  Thread safety: as req. */
 const char *writ_http_req_header(const struct writ_http_req *req, const char *name);
@@ -126,8 +126,8 @@ const char *writ_http_method_name(enum writ_http_method m);
  * Returns WRIT_EINVAL on a malformed escape or an encoded NUL ("%00"); out is
  * then unspecified.  *outlen (may be NULL) receives the decoded length.
  */
-WRIT_MUST_CHECK writ_rc writ_http_pct_decode(const char *src, size_t len, char *out,
-    size_t *outlen, bool plus_space);
+WRIT_MUST_CHECK writ_rc writ_http_pct_decode(
+    const char *src, size_t len, char *out, size_t *outlen, bool plus_space);
 
 /*
  * Add a response header.  name must be a token and value must not contain CR,
@@ -135,16 +135,19 @@ WRIT_MUST_CHECK writ_rc writ_http_pct_decode(const char *src, size_t len, char *
  * written.  Returns WRIT_EINVAL for a bad name or value, WRIT_ELIMIT when
  * WRIT_HTTP_RESP_MAX_HEADERS are already set.
  */
-WRIT_MUST_CHECK writ_rc writ_http_resp_header(struct writ_http_resp *resp, const char *name,
-    const char *value);
+WRIT_MUST_CHECK writ_rc writ_http_resp_header(
+    struct writ_http_resp *resp, const char *name, const char *value);
+
+/* The reason phrase for a status ("Not Found"); "Status" for unknown codes. */
+const char *writ_http_status_reason(int status);
 
 /*
  * Make resp a JSON error {"errors":[msg]} with status.  msg is escaped.  Any
  * previous body is released.  Returns WRIT_ENOMEM if the body could not be
  * allocated (resp then carries status with an empty body).
  */
-WRIT_MUST_CHECK writ_rc writ_http_resp_error(struct writ_http_resp *resp, int status,
-    const char *msg);
+WRIT_MUST_CHECK writ_rc writ_http_resp_error(
+    struct writ_http_resp *resp, int status, const char *msg);
 
 /* ---------------------------------------------------------------------------
  * Deferred responses.
@@ -212,8 +215,10 @@ WRIT_MUST_CHECK writ_rc writ_http_listen(struct writ_http_server *srv, const cha
 /*
  * Run the workers and block until writ_http_stop().  Then stop accepting,
  * close idle connections, let busy ones finish (up to shutdown_grace_ms;
- * deferred requests always), and return.  Returns WRIT_EIO when a thread could
- * not be started.  Call once.
+ * deferred requests always), and return.  Workers block all signals (a write
+ * to a closed peer is EPIPE, never SIGPIPE), so signals reach the calling
+ * thread, whose handler may call writ_http_stop().  Returns WRIT_EIO when a
+ * thread could not be started.  Call once.
  */
 WRIT_MUST_CHECK writ_rc writ_http_run(struct writ_http_server *srv, struct writ_err *err);
 
@@ -257,16 +262,16 @@ struct writ_http_parser {
 	const char *error; /* ERROR: stable client-facing message */
 	/* private */
 	int state;
-	size_t lead;       /* empty lines skipped before the request line */
-	size_t scan;       /* where to resume looking for a line end */
-	bool line1;        /* the request line's end has been seen */
+	size_t lead; /* empty lines skipped before the request line */
+	size_t scan; /* where to resume looking for a line end */
+	bool line1;  /* the request line's end has been seen */
 	size_t head_len;
-	size_t pos;        /* chunked: next raw byte */
-	size_t body_end;   /* chunked: end of the de-chunked body so far */
+	size_t pos;      /* chunked: next raw byte */
+	size_t body_end; /* chunked: end of the de-chunked body so far */
 	uint64_t chunk_left;
 	uint64_t content_length;
 	size_t trailer_len;
-	uintptr_t base;    /* buffer address when the head was parsed */
+	uintptr_t base; /* buffer address when the head was parsed */
 	struct writ_http_req req;
 };
 
@@ -294,8 +299,8 @@ void writ_http_parser_reset(struct writ_http_parser *p);
  * Any state: p->req.expect_continue with the head complete (see
  * writ_http_parser_want_continue) lets a server send 100 Continue.
  */
-enum writ_http_parse_rc writ_http_parse(struct writ_http_parser *p, char *buf, size_t *len,
-    struct writ_http_req *req);
+enum writ_http_parse_rc writ_http_parse(
+    struct writ_http_parser *p, char *buf, size_t *len, struct writ_http_req *req);
 
 /* True once the head is parsed and the request waits for a body it asked to send with 100-continue. */
 bool writ_http_parser_want_continue(const struct writ_http_parser *p);

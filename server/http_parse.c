@@ -17,8 +17,8 @@
  * Errors carry the HTTP status to answer and a stable message; after one, the
  * stream cannot be resynchronised and the connection must be closed.
  *
- * The file also holds the request helpers that need no server: header lookup,
- * method names and percent-decoding.
+ * The file also holds the request and response helpers that need no server:
+ * header lookup, method names, percent-decoding, reason phrases, error bodies.
  */
 #include <stdint.h>
 #include <string.h>
@@ -45,7 +45,7 @@ enum pstate {
 #define PR_ERROR    WRIT_HTTP_PARSE_ERROR
 #define PR_CONTINUE 100
 
-#define MAX_LEAD       16   /* bytes of empty lines tolerated before a request line */
+#define MAX_LEAD       16 /* bytes of empty lines tolerated before a request line */
 #define MAX_METHOD     32
 #define MAX_CHUNK_LINE 1024 /* a chunk-size line with its extensions */
 #define REQ_LINE_EXTRA 64   /* method, spaces and version around the target */
@@ -73,11 +73,11 @@ static int parse_head(struct writ_http_parser *p, char *buf);
 static int parse_request_line(struct writ_http_parser *p, char **sp);
 static int parse_target(struct writ_http_parser *p, char *t, char *tend);
 static int parse_header_line(struct writ_http_parser *p, char **sp, struct framing *f);
-static int note_header(struct writ_http_parser *p, const struct writ_http_header *h,
-    struct framing *f);
+static int note_header(
+    struct writ_http_parser *p, const struct writ_http_header *h, struct framing *f);
 static int apply_framing(struct writ_http_parser *p, const struct framing *f);
-static int parse_content_length(struct writ_http_parser *p, const char *v, size_t len,
-    struct framing *f);
+static int parse_content_length(
+    struct writ_http_parser *p, const char *v, size_t len, struct framing *f);
 static void parse_connection(const char *v, size_t len, struct framing *f);
 static enum writ_http_method method_enum(const char *m, size_t len);
 static int parse_body(struct writ_http_parser *p, size_t len);
@@ -86,8 +86,7 @@ static int chunk_size_line(struct writ_http_parser *p, const char *buf, size_t l
 static int chunk_data(struct writ_http_parser *p, char *buf, size_t len);
 static int chunk_crlf(struct writ_http_parser *p, const char *buf, size_t len);
 static int trailer_line(struct writ_http_parser *p, const char *buf, size_t len);
-static const char *find_line(struct writ_http_parser *p, const char *buf, size_t len,
-    size_t max);
+static const char *find_line(struct writ_http_parser *p, const char *buf, size_t len, size_t max);
 static bool check_field_line(const char *s, const char *end);
 static void finish(struct writ_http_parser *p, char *buf, struct writ_http_req *req);
 static const char *rebase(const char *ptr, uintptr_t old, char *buf);
@@ -103,8 +102,21 @@ is_tchar(unsigned char c)
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
 		return true;
 	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-	case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+	case '!':
+	case '#':
+	case '$':
+	case '%':
+	case '&':
+	case '\'':
+	case '*':
+	case '+':
+	case '-':
+	case '.':
+	case '^':
+	case '_':
+	case '`':
+	case '|':
+	case '~':
 		return true;
 	default:
 		return false;
@@ -245,13 +257,14 @@ skip_lead(struct writ_http_parser *p, const char *buf, size_t len)
 /*
  * Look for the empty line that ends the head, scanning only bytes not seen
  * before, and enforce the URI and header size limits while it is missing.
- * The request-line limit is capped by the head limit so that a long first
- * line fails with the same status however its bytes arrive.
+ * Only the first max_header_bytes are ever looked at, and the request-line
+ * limit is capped by the head limit, so a request fails with the same status
+ * however its bytes are split into reads.
  */
 static int
 find_head_end(struct writ_http_parser *p, const char *buf, size_t len)
 {
-	size_t i, max_line = p->lim.max_uri + REQ_LINE_EXTRA;
+	size_t i, end, max_line = p->lim.max_uri + REQ_LINE_EXTRA;
 	const char *nl;
 	int rc;
 
@@ -259,9 +272,10 @@ find_head_end(struct writ_http_parser *p, const char *buf, size_t len)
 		max_line = p->lim.max_header_bytes;
 	if ((rc = skip_lead(p, buf, len)) != PR_CONTINUE)
 		return rc;
-	for (i = p->scan > p->lead ? p->scan : p->lead; i < len; i++) {
-		if ((nl = memchr(buf + i, '\n', len - i)) == NULL) {
-			i = len;
+	end = len - p->lead > p->lim.max_header_bytes ? p->lead + p->lim.max_header_bytes : len;
+	for (i = p->scan > p->lead ? p->scan : p->lead; i < end; i++) {
+		if ((nl = memchr(buf + i, '\n', end - i)) == NULL) {
+			i = end;
 			break;
 		}
 		i = (size_t)(nl - buf);
@@ -270,27 +284,27 @@ find_head_end(struct writ_http_parser *p, const char *buf, size_t len)
 			if (i - p->lead > max_line)
 				return fail(p, 414, "request uri too long");
 		}
-		if (i + 1 >= len)
+		if (i + 1 >= end)
 			break;
 		if (buf[i + 1] == '\n') {
 			p->head_len = i + 2;
-			break;
+			return PR_CONTINUE;
 		}
 		if (buf[i + 1] == '\r') {
-			if (i + 2 >= len)
+			if (i + 2 >= end)
 				break;
 			if (buf[i + 2] != '\n') /* no line may start with a bare CR */
 				return fail(p, 400, "invalid header line");
 			p->head_len = i + 3;
-			break;
+			return PR_CONTINUE;
 		}
 	}
 	p->scan = i;
 	if (!p->line1 && len - p->lead > max_line)
 		return fail(p, 414, "request uri too long");
-	if ((p->head_len != 0 ? p->head_len : len) - p->lead > p->lim.max_header_bytes)
+	if (len - p->lead > p->lim.max_header_bytes)
 		return fail(p, 431, "request header fields too large");
-	return p->head_len != 0 ? PR_CONTINUE : PR_AGAIN;
+	return PR_AGAIN;
 }
 
 /* Parse the complete head in place and decide how the body is framed. */
@@ -562,10 +576,14 @@ method_enum(const char *m, size_t len)
 		size_t len;
 		enum writ_http_method m;
 	} tab[] = {
-		{"GET", 3, WRIT_HTTP_GET}, {"PUT", 3, WRIT_HTTP_PUT}, {"POST", 4, WRIT_HTTP_POST},
-		{"HEAD", 4, WRIT_HTTP_HEAD}, {"LIST", 4, WRIT_HTTP_LIST},
-		{"PATCH", 5, WRIT_HTTP_PATCH}, {"DELETE", 6, WRIT_HTTP_DELETE},
-		{"OPTIONS", 7, WRIT_HTTP_OPTIONS},
+	    {"GET", 3, WRIT_HTTP_GET},
+	    {"PUT", 3, WRIT_HTTP_PUT},
+	    {"POST", 4, WRIT_HTTP_POST},
+	    {"HEAD", 4, WRIT_HTTP_HEAD},
+	    {"LIST", 4, WRIT_HTTP_LIST},
+	    {"PATCH", 5, WRIT_HTTP_PATCH},
+	    {"DELETE", 6, WRIT_HTTP_DELETE},
+	    {"OPTIONS", 7, WRIT_HTTP_OPTIONS},
 	};
 	size_t i;
 
@@ -752,7 +770,8 @@ trailer_line(struct writ_http_parser *p, const char *buf, size_t len)
 	size_t n;
 
 	if ((nl = find_line(p, buf, len, p->lim.max_header_bytes)) == NULL) {
-		if (p->state == PS_ERROR || p->trailer_len + (len - p->pos) > p->lim.max_header_bytes)
+		if (p->state == PS_ERROR ||
+		    p->trailer_len + (len - p->pos) > p->lim.max_header_bytes)
 			return fail(p, 431, "request header fields too large");
 		return PR_AGAIN;
 	}
@@ -805,7 +824,7 @@ finish(struct writ_http_parser *p, char *buf, struct writ_http_req *req)
 }
 
 /* ---------------------------------------------------------------------------
- * Request helpers.
+ * Request and response helpers.
  */
 
 const char *
@@ -823,10 +842,15 @@ const char *
 writ_http_method_name(enum writ_http_method m)
 {
 	static const char *const names[] = {
-		[WRIT_HTTP_OTHER] = "OTHER", [WRIT_HTTP_GET] = "GET", [WRIT_HTTP_HEAD] = "HEAD",
-		[WRIT_HTTP_POST] = "POST", [WRIT_HTTP_PUT] = "PUT", [WRIT_HTTP_PATCH] = "PATCH",
-		[WRIT_HTTP_DELETE] = "DELETE", [WRIT_HTTP_LIST] = "LIST",
-		[WRIT_HTTP_OPTIONS] = "OPTIONS",
+	    [WRIT_HTTP_OTHER] = "OTHER",
+	    [WRIT_HTTP_GET] = "GET",
+	    [WRIT_HTTP_HEAD] = "HEAD",
+	    [WRIT_HTTP_POST] = "POST",
+	    [WRIT_HTTP_PUT] = "PUT",
+	    [WRIT_HTTP_PATCH] = "PATCH",
+	    [WRIT_HTTP_DELETE] = "DELETE",
+	    [WRIT_HTTP_LIST] = "LIST",
+	    [WRIT_HTTP_OPTIONS] = "OPTIONS",
 	};
 
 	if ((unsigned)m >= WRIT_ARRAY_LEN(names))
@@ -863,4 +887,115 @@ writ_http_pct_decode(const char *src, size_t len, char *out, size_t *outlen, boo
 	if (outlen != NULL)
 		*outlen = o;
 	return WRIT_OK;
+}
+
+const char *
+writ_http_status_reason(int status)
+{
+	switch (status) {
+	case 100:
+		return "Continue";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 206:
+		return "Partial Content";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 304:
+		return "Not Modified";
+	case 307:
+		return "Temporary Redirect";
+	case 308:
+		return "Permanent Redirect";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 411:
+		return "Length Required";
+	case 412:
+		return "Precondition Failed";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 415:
+		return "Unsupported Media Type";
+	case 416:
+		return "Range Not Satisfiable";
+	case 417:
+		return "Expectation Failed";
+	case 421:
+		return "Misdirected Request";
+	case 422:
+		return "Unprocessable Content";
+	case 428:
+		return "Precondition Required";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Status";
+	}
+}
+
+writ_rc
+writ_http_resp_error(struct writ_http_resp *resp, int status, const char *msg)
+{
+	struct writ_buf b;
+	writ_rc rc;
+
+	if (!resp->body_borrowed)
+		writ_free(resp->body);
+	resp->body = NULL;
+	resp->body_len = 0;
+	resp->body_borrowed = false;
+	resp->status = status;
+	resp->content_type = "application/json";
+	writ_buf_init(&b, 0);
+	if ((rc = writ_buf_appends(&b, "{\"errors\":[")) != WRIT_OK ||
+	    (rc = writ_buf_append_json_str(&b, msg, strlen(msg))) != WRIT_OK ||
+	    (rc = writ_buf_appends(&b, "]}")) != WRIT_OK)
+		goto out;
+	resp->body = writ_buf_steal(&b, &resp->body_len);
+out:
+	writ_buf_free(&b);
+	return rc;
 }

@@ -21,6 +21,7 @@
 #include "writ/core.h"
 #include "writ/store.h"
 
+#include "commit.h"
 #include "config.h"
 #include "http.h"
 #include "server.h"
@@ -30,6 +31,7 @@ struct server {
 	struct writ_store *store;
 	struct writ_core *core;
 	struct writ_http_server *http;
+	struct committer *committer;
 	struct writ_config cfg;
 	char devdir[256];
 };
@@ -82,6 +84,8 @@ handle_http(struct writ_http_req *hr, struct writ_http_resp *resp, void *arg)
 	struct server *s = arg;
 	struct writ_core_in in = {0};
 	struct writ_core_out out = {0};
+	struct writ_core_ticket ticket;
+	struct writ_http_defer *d = NULL;
 	char *path;
 	size_t len;
 
@@ -101,13 +105,20 @@ handle_http(struct writ_http_req *hr, struct writ_http_resp *resp, void *arg)
 	in.bodylen = hr->body_len;
 	in.remote_addr = hr->remote_addr;
 	in.peer_spiffe_id = hr->spiffe_id;
-	writ_core_serve(s->core, &in, &out);
+	writ_core_serve_nosync(s->core, &in, &out, &ticket);
+	if (writ_core_ticket_pending(&ticket)) {
+		/* A write: answer once the committer has made it durable. */
+		d = writ_http_defer(hr);
+		resp = writ_http_defer_resp(d);
+	}
 	resp->status = out.status;
 	if (out.body.len > 0) {
 		resp->body = writ_buf_steal(&out.body, &resp->body_len);
 	} else {
 		writ_buf_free(&out.body);
 	}
+	if (d != NULL)
+		committer_enqueue(s->committer, d, &ticket);
 }
 
 /* ---------------------------------------------------------------------------
@@ -258,6 +269,8 @@ server_start(struct server *s, bool dev, const char *root_id, struct writ_err *e
 		return rc;
 	if ((rc = writ_core_new(&opts, s->store, &s->core, err)) != WRIT_OK)
 		return rc;
+	if ((rc = committer_start(s->core, &s->committer, err)) != WRIT_OK)
+		return rc;
 	hc.nthreads = (unsigned)s->cfg.limits.http_threads;
 	hc.max_header_bytes = s->core->limits.max_header_bytes;
 	hc.max_body = s->core->limits.max_request_bytes;
@@ -277,6 +290,7 @@ static void
 server_stop(struct server *s)
 {
 	writ_http_server_free(s->http);
+	committer_stop(s->committer);
 	writ_core_free(s->core);
 	writ_store_close(s->store);
 	writ_config_free(&s->cfg);

@@ -29,8 +29,8 @@ static const unsigned char alpn_http11[] = "\x08http/1.1";
 static writ_rc ssl_err(struct writ_err *err, const char *what, const char *file);
 static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
     const unsigned char *in, unsigned inlen, void *arg);
-static writ_rc load_client_ca(SSL_CTX *ctx, const struct writ_tls_config *cfg,
-    struct writ_err *err);
+static writ_rc load_client_ca(
+    SSL_CTX *ctx, const struct writ_tls_config *cfg, struct writ_err *err);
 static bool td_char(char c);
 static bool path_char(char c);
 
@@ -46,8 +46,8 @@ ssl_err(struct writ_err *err, const char *what, const char *file)
 	else
 		reason[0] = '\0';
 	ERR_clear_error();
-	return WRIT_ERR(err, WRIT_ECRYPTO, "tls: %s %s: %s", what, file != NULL ? file : "",
-	    reason);
+	return WRIT_ERR(
+	    err, WRIT_ECRYPTO, "tls: %s %s: %s", what, file != NULL ? file : "", reason);
 }
 
 /* Pick http/1.1 if offered; otherwise go on without ALPN. */
@@ -59,8 +59,8 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const un
 
 	(void)ssl;
 	(void)arg;
-	if (SSL_select_next_proto(&sel, outlen, alpn_http11, sizeof(alpn_http11) - 1, in,
-		inlen) != OPENSSL_NPN_NEGOTIATED)
+	if (SSL_select_next_proto(&sel, outlen, alpn_http11, sizeof(alpn_http11) - 1, in, inlen) !=
+	    OPENSSL_NPN_NEGOTIATED)
 		return SSL_TLSEXT_ERR_NOACK;
 	*out = sel;
 	return SSL_TLSEXT_ERR_OK;
@@ -69,7 +69,7 @@ alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const un
 static writ_rc
 load_client_ca(SSL_CTX *ctx, const struct writ_tls_config *cfg, struct writ_err *err)
 {
-	STACK_OF(X509_NAME) *names;
+	STACK_OF(X509_NAME) * names;
 	int mode = SSL_VERIFY_PEER;
 
 	if (cfg->ca_file == NULL)
@@ -104,8 +104,8 @@ writ_tls_ctx_new(const struct writ_tls_config *cfg, SSL_CTX **out, struct writ_e
 		ssl_err(err, "cannot set minimum version", NULL);
 		goto out;
 	}
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
-	    SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_options(
+	    ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_COMPRESSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->cert_file) != 1) {
 		ssl_err(err, "cannot load certificate", cfg->cert_file);
@@ -113,8 +113,7 @@ writ_tls_ctx_new(const struct writ_tls_config *cfg, SSL_CTX **out, struct writ_e
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->key_file, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
-		ssl_err(err, "cannot load key or it does not match the certificate",
-		    cfg->key_file);
+		ssl_err(err, "cannot load key or it does not match the certificate", cfg->key_file);
 		goto out;
 	}
 	/* Resumed sessions keep the verified peer; they need a context id. */
@@ -149,8 +148,7 @@ writ_tls_verified_peer(SSL *ssl)
 static bool
 td_char(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
-	    c == '_';
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
 }
 
 static bool
@@ -207,8 +205,9 @@ writ_tls_spiffe_id(X509 *cert, char **out)
 			nuri++;
 		}
 	}
-	if (nuri != 1 || !writ_tls_spiffe_id_valid((const char *)ASN1_STRING_get0_data(uri),
-		(size_t)ASN1_STRING_length(uri)))
+	if (nuri != 1 ||
+	    !writ_tls_spiffe_id_valid(
+	        (const char *)ASN1_STRING_get0_data(uri), (size_t)ASN1_STRING_length(uri)))
 		goto out;
 	rc = WRIT_ENOMEM;
 	if ((id = writ_malloc((size_t)ASN1_STRING_length(uri) + 1)) == NULL)

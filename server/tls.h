@@ -24,7 +24,7 @@ struct writ_tls_config {
 	const char *key_file;  /* PEM private key */
 	const char *ca_file;   /* PEM CAs for client certificates; required unless VERIFY_NONE */
 	enum writ_tls_verify verify;
-	int min_version;       /* 0 = TLS1_2_VERSION; or TLS1_3_VERSION */
+	int min_version; /* 0 = TLS1_2_VERSION; or TLS1_3_VERSION */
 };
 
 /*
@@ -33,8 +33,8 @@ struct writ_tls_config {
  * file cannot be loaded or the key does not match (the OpenSSL reason is in
  * err, never a key byte), WRIT_ENOMEM.  Thread safe.
  */
-WRIT_MUST_CHECK writ_rc writ_tls_ctx_new(const struct writ_tls_config *cfg, SSL_CTX **out,
-    struct writ_err *err);
+WRIT_MUST_CHECK writ_rc writ_tls_ctx_new(
+    const struct writ_tls_config *cfg, SSL_CTX **out, struct writ_err *err);
 
 /*
  * The peer certificate of a finished handshake if it was verified, as a new

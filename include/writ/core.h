@@ -117,6 +117,33 @@ struct writ_core_out {
 WRIT_API void writ_core_serve(struct writ_core *core, const struct writ_core_in *in,
     struct writ_core_out *out);
 
+/*
+ * What a served request still has to make durable before its response may be
+ * sent: the store batch and the audit entries it wrote.  All zero = nothing.
+ */
+#define WRIT_CORE_MAX_AUDIT 8
+struct writ_core_ticket {
+	uint64_t store_seq;
+	uint64_t audit_seq[WRIT_CORE_MAX_AUDIT];
+};
+
+/*
+ * Serve one request but leave durability to the caller: *ticket says what to
+ * sync.  The server queues tickets to one committer that syncs many requests
+ * with one fsync each for the store and the audit log (group commit), and
+ * only then sends their responses.
+ */
+WRIT_API void writ_core_serve_nosync(struct writ_core *core, const struct writ_core_in *in,
+    struct writ_core_out *out, struct writ_core_ticket *ticket);
+/* True if the ticket needs a sync. */
+WRIT_API bool writ_core_ticket_pending(const struct writ_core_ticket *t);
+/* Merge src into dst (the later sequence numbers win). */
+WRIT_API void writ_core_ticket_merge(struct writ_core_ticket *dst,
+    const struct writ_core_ticket *src);
+/* Make everything the ticket names durable: one store sync, one sync per audit device. */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_core_sync(struct writ_core *core,
+    const struct writ_core_ticket *t, struct writ_err *err);
+
 /* Find the mount owning a logical path (longest prefix), or NULL. */
 WRIT_API const struct writ_mount *writ_core_mount_for(struct writ_core *core, const char *path);
 

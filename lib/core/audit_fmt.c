@@ -401,15 +401,18 @@ writ_rc
 core_audit_sync(struct writ_core *core, const uint64_t *seqs, struct writ_err *err)
 {
 	struct writ_core_priv *p = core->priv;
-	size_t i, ok = 0;
+	size_t i, ok = 0, need = 0;
 
 	pthread_rwlock_rdlock(&p->lock);
 	for (i = 0; i < p->ndevices; i++) {
-		if (seqs[i] != 0 && writ_audit_sync(p->devices[i].log, seqs[i], err) == WRIT_OK)
+		if (seqs[i] == 0)
+			continue;
+		need++;
+		if (writ_audit_sync(p->devices[i].log, seqs[i], err) == WRIT_OK)
 			ok++;
 	}
 	pthread_rwlock_unlock(&p->lock);
-	if (i > 0 && ok == 0)
+	if (need > 0 && ok == 0)
 		return WRIT_ERR(err, WRIT_EIO, "no audit device could sync");
 	return WRIT_OK;
 }

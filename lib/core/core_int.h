@@ -14,7 +14,7 @@
 #include "writ/core.h"
 
 #define CORE_MAX_MOUNTS  256
-#define CORE_MAX_DEVICES 8
+#define CORE_MAX_DEVICES WRIT_CORE_MAX_AUDIT
 #define CORE_ACL_CACHE   64
 
 struct audit_device {

@@ -35,6 +35,8 @@ struct pipe {
 	uint64_t audit_resp_seq[CORE_MAX_DEVICES];
 	bool audited;
 	bool last_use;
+	bool defer_sync;
+	struct writ_core_ticket ticket;
 };
 
 /* ---------------------------------------------------------------------------
@@ -427,23 +429,67 @@ run_handler(struct pipe *p)
 		/* The change is made; the request entry records it.  Tell the client. */
 		return writ_resp_err(&p->resp, WRIT_EIO, 500, "%s", "internal error");
 	}
-	if (p->resp.store_seq != 0) {
-		if ((rc = writ_store_sync(p->core->store, p->resp.store_seq, &err)) != WRIT_OK)
-			return writ_resp_err(&p->resp, rc, 500, "%s", "internal error");
-		if (p->audited && core_audit_sync(p->core, p->audit_resp_seq, &err) != WRIT_OK)
-			return writ_resp_err(&p->resp, WRIT_EIO, 500, "%s", "internal error");
-	}
+	if (p->resp.store_seq == 0)
+		return p->resp.rc;
+	/* A write: its store batch and audit entries must be durable before the reply. */
+	p->ticket.store_seq = p->resp.store_seq;
+	if (p->audited)
+		memcpy(p->ticket.audit_seq, p->audit_resp_seq, sizeof(p->ticket.audit_seq));
+	if (p->defer_sync)
+		return p->resp.rc;
+	if ((rc = writ_core_sync(p->core, &p->ticket, &err)) != WRIT_OK)
+		return writ_resp_err(&p->resp, rc, 500, "%s", "internal error");
 	return p->resp.rc;
 }
 
+bool
+writ_core_ticket_pending(const struct writ_core_ticket *t)
+{
+	size_t i;
+
+	if (t->store_seq != 0)
+		return true;
+	for (i = 0; i < WRIT_CORE_MAX_AUDIT; i++) {
+		if (t->audit_seq[i] != 0)
+			return true;
+	}
+	return false;
+}
+
 void
-writ_core_serve(struct writ_core *core, const struct writ_core_in *in,
-    struct writ_core_out *out)
+writ_core_ticket_merge(struct writ_core_ticket *dst, const struct writ_core_ticket *src)
+{
+	size_t i;
+
+	if (src->store_seq > dst->store_seq)
+		dst->store_seq = src->store_seq;
+	for (i = 0; i < WRIT_CORE_MAX_AUDIT; i++) {
+		if (src->audit_seq[i] > dst->audit_seq[i])
+			dst->audit_seq[i] = src->audit_seq[i];
+	}
+}
+
+writ_rc
+writ_core_sync(struct writ_core *core, const struct writ_core_ticket *t, struct writ_err *err)
+{
+	writ_rc rc;
+
+	if (t->store_seq != 0 && (rc = writ_store_sync(core->store, t->store_seq, err)) != WRIT_OK) {
+		writ_log(WRIT_LOG_ERROR, "store sync failed: %s", err ? err->msg : "");
+		return rc;
+	}
+	return core_audit_sync(core, t->audit_seq, err);
+}
+
+static void
+serve(struct writ_core *core, const struct writ_core_in *in, struct writ_core_out *out,
+    struct writ_core_ticket *ticket)
 {
 	struct pipe p;
 	char id[37];
 
 	memset(&p, 0, sizeof(p));
+	p.defer_sync = ticket != NULL;
 	p.core = core;
 	p.in = in;
 	p.req.core = core;
@@ -457,6 +503,8 @@ writ_core_serve(struct writ_core *core, const struct writ_core_in *in,
 	if (setup(&p) == WRIT_OK && route(&p) == WRIT_OK && authorise(&p) == WRIT_OK)
 		(void)run_handler(&p);
 	render(&p, out);
+	if (ticket != NULL)
+		*ticket = p.ticket;
 	json_decref(p.req.body);
 	json_decref(p.req.query);
 	json_decref(p.resp.data);
@@ -464,4 +512,18 @@ writ_core_serve(struct writ_core *core, const struct writ_core_in *in,
 	json_decref(p.resp.raw);
 	json_decref(p.resp.warnings);
 	writ_arena_free(p.req.arena);
+}
+
+void
+writ_core_serve(struct writ_core *core, const struct writ_core_in *in,
+    struct writ_core_out *out)
+{
+	serve(core, in, out, NULL);
+}
+
+void
+writ_core_serve_nosync(struct writ_core *core, const struct writ_core_in *in,
+    struct writ_core_out *out, struct writ_core_ticket *ticket)
+{
+	serve(core, in, out, ticket);
 }

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Group commit of deferred responses (see commit.h).  One thread takes the
+ * whole queue at once, merges the tickets (the highest sequence numbers cover
+ * all lower ones), syncs, and completes every response: 500 for all of them if
+ * the sync failed, since none of their writes is known to be durable.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "commit.h"
+
+struct item {
+	struct writ_http_defer *d;
+	struct writ_core_ticket t;
+	struct item *next;
+};
+
+struct committer {
+	struct writ_core *core;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct item *head;
+	struct item **tail;
+	bool stop;
+};
+
+static void
+complete(struct writ_http_defer *d, writ_rc rc)
+{
+	if (rc != WRIT_OK) {
+		struct writ_http_resp *r = writ_http_defer_resp(d);
+
+		if (writ_http_resp_error(r, 500, "internal error") != WRIT_OK)
+			r->close = true;
+	}
+	writ_http_defer_complete(d);
+}
+
+static void
+run_batch(struct committer *c, struct item *list)
+{
+	struct writ_core_ticket all;
+	struct writ_err err = {0};
+	struct item *it, *next;
+	writ_rc rc;
+
+	memset(&all, 0, sizeof(all));
+	for (it = list; it != NULL; it = it->next)
+		writ_core_ticket_merge(&all, &it->t);
+	rc = writ_core_sync(c->core, &all, &err);
+	if (rc != WRIT_OK)
+		writ_log(WRIT_LOG_ERROR, "group commit failed: %s", err.msg);
+	for (it = list; it != NULL; it = next) {
+		next = it->next;
+		complete(it->d, rc);
+		writ_free(it);
+	}
+}
+
+static void *
+committer_main(void *arg)
+{
+	struct committer *c = arg;
+	struct item *list;
+
+	for (;;) {
+		pthread_mutex_lock(&c->mu);
+		while (c->head == NULL && !c->stop)
+			pthread_cond_wait(&c->cv, &c->mu);
+		list = c->head;
+		c->head = NULL;
+		c->tail = &c->head;
+		pthread_mutex_unlock(&c->mu);
+		if (list == NULL)
+			return NULL; /* stopping and drained */
+		run_batch(c, list);
+	}
+}
+
+writ_rc
+committer_start(struct writ_core *core, struct committer **out, struct writ_err *err)
+{
+	struct committer *c = writ_calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	c->core = core;
+	c->tail = &c->head;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->cv, NULL);
+	if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->cv);
+		writ_free(c);
+		return WRIT_ERR(err, WRIT_EIO, "cannot start the committer thread");
+	}
+	*out = c;
+	return WRIT_OK;
+}
+
+void
+committer_enqueue(struct committer *c, struct writ_http_defer *d,
+    const struct writ_core_ticket *ticket)
+{
+	struct item *it = writ_malloc(sizeof(*it));
+
+	if (it == NULL) {
+		struct writ_err err = {0};
+
+		complete(d, writ_core_sync(c->core, ticket, &err));
+		return;
+	}
+	it->d = d;
+	it->t = *ticket;
+	it->next = NULL;
+	pthread_mutex_lock(&c->mu);
+	*c->tail = it;
+	c->tail = &it->next;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+}
+
+void
+committer_stop(struct committer *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stop = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thread, NULL);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	writ_free(c);
+}
