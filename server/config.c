@@ -381,10 +381,11 @@ apply(struct ctx *c, json_t *obj, const struct kw *table, size_t n, void *base,
 
 	assert(sorted(table, n));
 	json_object_foreach (obj, key, v) {
-		int line = key_line(c, obj, key);
+		int line;
 
 		if (key[0] == '_' && key[1] == '_')
 			continue;
+		line = key_line(c, obj, key);
 		if ((k = bsearch(key, table, n, sizeof(*table), kw_cmp)) == NULL)
 			return cerr(c, line, WRIT_EINVAL, "unknown key \"%s\"%s%s",
 			    shown(b, sizeof(b), key), section ? " in " : "", section ? section : "");

@@ -6,9 +6,12 @@
  * event_base, and then sleeps reading the stop pipe.  Every listener owns one
  * SO_REUSEPORT socket per worker, so the kernel hashes new connections over
  * the workers with no shared accept queue, no lock and no hand-off between
- * threads; a connection stays on its worker.  Bases are created without locks
- * because no other thread ever touches them: deferred completions and the stop
- * request reach a worker through its wake pipe.
+ * threads; a connection stays on its worker.  One acceptor handing out
+ * descriptors round-robin balances a few long-lived connections more evenly,
+ * but costs a cross-thread wake-up per connection; under wrk -c32 it was no
+ * faster with keep-alive and slower for new connections.  Bases are created
+ * without locks because no other thread ever touches them: deferred
+ * completions and the stop request reach a worker through its wake pipe.
  *
  * Connections.  Plain TCP connections are driven by two raw events: reads go
  * straight into the connection's input buffer, where the parser works in
@@ -512,8 +515,8 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 			conn_free(c);
 			continue;
 		}
-		conn_finish(c);
 		conn_reading(c, true);
+		conn_finish(c);
 		if (c->bev != NULL)
 			conn_tls_pull(c);
 		else
@@ -916,7 +919,10 @@ conn_writing(struct conn *c, bool on)
  * Connections: input and requests.
  */
 
-/* Room for the next read: compact, then grow up to the largest possible request. */
+/*
+ * Room for the next read: compact, then grow up to the largest possible
+ * request.  On failure the request is answered (413 or 503) and closed.
+ */
 static writ_rc
 conn_ibuf_space(struct conn *c, size_t *space)
 {
@@ -932,13 +938,17 @@ conn_ibuf_space(struct conn *c, size_t *space)
 		ncap = c->icap == 0 ? IBUF_INIT : c->icap * 2;
 		if (ncap > max || ncap < c->icap)
 			ncap = max;
-		if ((nb = writ_realloc(c->ibuf, ncap)) == NULL)
+		if ((nb = writ_realloc(c->ibuf, ncap)) == NULL) {
+			conn_send_error(c, 503, "out of memory");
 			return WRIT_ENOMEM;
+		}
 		c->ibuf = nb;
 		c->icap = ncap;
 	}
-	if (c->icap == c->ilen)
+	if (c->icap == c->ilen) {
+		conn_send_error(c, 413, "request too large");
 		return WRIT_ELIMIT;
+	}
 	*space = c->icap - c->ilen;
 	return WRIT_OK;
 }
@@ -1166,10 +1176,8 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	while (c->rev_on) {
-		if (conn_ibuf_space(c, &space) != WRIT_OK) {
-			conn_send_error(c, 413, "request too large");
+		if (conn_ibuf_space(c, &space) != WRIT_OK)
 			break;
-		}
 		n = read(fd, c->ibuf + c->ilen, space);
 		if (n > 0) {
 			c->ilen += (size_t)n;
@@ -1222,10 +1230,8 @@ conn_tls_pull(struct conn *c)
 		if (c->state != C_READING || c->paused || c->close_after ||
 		    evbuffer_get_length(in) == 0)
 			return;
-		if (conn_ibuf_space(c, &space) != WRIT_OK) {
-			conn_send_error(c, 413, "request too large");
+		if (conn_ibuf_space(c, &space) != WRIT_OK)
 			return;
-		}
 		n = evbuffer_remove(in, c->ibuf + c->ilen, space);
 		if (n <= 0)
 			return;

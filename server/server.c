@@ -375,6 +375,8 @@ writ_server_main(int argc, char **argv)
 	}
 	writ_log_set(log_stderr, NULL, s.cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
+	/* A full file system or a file size limit must fail the write, not kill us. */
+	signal(SIGXFSZ, SIG_IGN);
 	if ((rc = server_start(&s, dev, root_id, &err)) != WRIT_OK) {
 		fprintf(stderr, "writ server: %s\n", err.msg);
 		goto out;

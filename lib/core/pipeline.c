@@ -407,6 +407,21 @@ render(struct pipe *p, struct writ_core_out *out)
  * The pipeline.
  */
 
+/* Replace whatever the handler answered by a bare 500 (audit or sync failed). */
+static writ_rc
+fail_internal(struct pipe *p, writ_rc rc)
+{
+	struct writ_resp *r = &p->resp;
+
+	json_decref(r->data);
+	json_decref(r->auth);
+	json_decref(r->raw);
+	json_decref(r->warnings);
+	r->data = r->auth = r->raw = r->warnings = NULL;
+	r->lease_id = NULL;
+	return writ_resp_err(r, rc, 500, "%s", "internal error");
+}
+
 static writ_rc
 run_handler(struct pipe *p)
 {
@@ -427,7 +442,7 @@ run_handler(struct pipe *p)
 	    core_audit_request(p->core, &p->req, true, &p->resp, p->audit_resp_seq, &err) !=
 		WRIT_OK) {
 		/* The change is made; the request entry records it.  Tell the client. */
-		return writ_resp_err(&p->resp, WRIT_EIO, 500, "%s", "internal error");
+		return fail_internal(p, WRIT_EIO);
 	}
 	if (p->resp.store_seq == 0)
 		return p->resp.rc;
@@ -438,7 +453,7 @@ run_handler(struct pipe *p)
 	if (p->defer_sync)
 		return p->resp.rc;
 	if ((rc = writ_core_sync(p->core, &p->ticket, &err)) != WRIT_OK)
-		return writ_resp_err(&p->resp, rc, 500, "%s", "internal error");
+		return fail_internal(p, rc);
 	return p->resp.rc;
 }
 
