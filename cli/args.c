@@ -353,7 +353,7 @@ cli_kv_pairs(json_t *obj, char *const *args, int nargs, struct writ_err *err)
 	const char *key, *val;
 	bool stdin_used = false;
 	size_t keylen;
-	json_t *v;
+	json_t *v = NULL;
 	writ_rc rc;
 	int i;
 

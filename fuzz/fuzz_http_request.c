@@ -21,17 +21,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define NHDRS       16
-#define SPLIT_ALL   512 /* inputs up to this size are split at every position */
-#define BYTEWISE    256 /* inputs up to this size are also fed byte by byte */
-#define FNV_OFFSET  14695981039346656037ull
-#define FNV_PRIME   1099511628211ull
+#define NHDRS      16
+#define SPLIT_ALL  512 /* inputs up to this size are split at every position */
+#define BYTEWISE   256 /* inputs up to this size are also fed byte by byte */
+#define FNV_OFFSET 14695981039346656037ull
+#define FNV_PRIME  1099511628211ull
 
 static const struct writ_http_limits limits = {
-	.max_header_bytes = 2048,
-	.max_headers = 12,
-	.max_uri = 256,
-	.max_body = 4096,
+    .max_header_bytes = 2048,
+    .max_headers = 12,
+    .max_uri = 256,
+    .max_body = 4096,
 };
 
 struct stream {
@@ -91,7 +91,8 @@ check_request(const struct stream *s, const struct writ_http_req *r)
 	}
 	/* The helpers must cope with whatever the parser accepted. */
 	if (r->path_len < sizeof(tmp) &&
-	    writ_http_pct_decode(r->path, r->path_len, tmp, &n, false) == WRIT_OK && n > r->path_len)
+	    writ_http_pct_decode(r->path, r->path_len, tmp, &n, false) == WRIT_OK &&
+	    n > r->path_len)
 		abort();
 	(void)writ_http_req_header(r, "host");
 	(void)writ_http_method_name(r->method);
@@ -106,8 +107,9 @@ digest_request(uint64_t h, const struct writ_http_req *r, size_t consumed)
 	h = fnv(h, r->method_str, r->method_len + 1);
 	h = fnv(h, r->path, r->path_len + 1);
 	h = fnv(h, r->query, r->query_len + 1);
-	h = fnv_u64(h, (uint64_t)r->version_minor << 3 | (uint64_t)r->keep_alive << 2 |
-	    (uint64_t)r->chunked << 1 | (uint64_t)r->expect_continue);
+	h = fnv_u64(h,
+	    (uint64_t)r->version_minor << 3 | (uint64_t)r->keep_alive << 2 |
+	        (uint64_t)r->chunked << 1 | (uint64_t)r->expect_continue);
 	for (i = 0; i < r->nheaders; i++) {
 		h = fnv(h, r->headers[i].name, r->headers[i].name_len + 1);
 		h = fnv(h, r->headers[i].value, r->headers[i].value_len + 1);

@@ -55,14 +55,23 @@ struct writ_acl;
  * The rule keys Vault defines that writ does not enforce yet
  * (required_parameters, allowed_parameters, denied_parameters,
  * min/max_wrapping_ttl, mfa_methods, control_group, subscribe_event_types) are
- * accepted and ignored with a warning in the log; so are the capabilities
+ * accepted and ignored (see writ_acl_policy_warning); so are the capabilities
  * subscribe, recover and scan, which grant nothing in writ.
  * Thread safe.
  */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_acl_policy_parse(const char *name, const char *text,
     size_t len, struct writ_acl_policy **out, struct writ_err *err);
+/* Free p; accepts NULL. */
 WRIT_API void writ_acl_policy_free(struct writ_acl_policy *p);
+/* The name given to writ_acl_policy_parse (owned by p). */
 WRIT_API const char *writ_acl_policy_name(const struct writ_acl_policy *p);
+/*
+ * NULL, or a message naming the first rule key that p uses and writ accepts
+ * without enforcing (`path "x": denied_parameters is accepted but not
+ * enforced by writ`), for the policy write endpoint to return as a warning.
+ * Owned by p.  Thread safe.
+ */
+WRIT_API const char *writ_acl_policy_warning(const struct writ_acl_policy *p);
 
 /*
  * Build the ACL of a token from its policies (borrowed during the call; the

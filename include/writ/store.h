@@ -12,8 +12,15 @@
  * Writes go through transactions.  One transaction at a time holds the write
  * lock; committed transactions are applied to an open batch and made durable
  * together (group commit): writ_txn_commit returns a sequence number and
- * writ_store_sync(seq) blocks until that batch is on disk.  Readers outside a
- * transaction see only durable data.
+ * writ_store_sync(seq) blocks until that batch is on disk.  A write must not
+ * be acknowledged before writ_store_sync returns for it.
+ *
+ * Readers outside a transaction see every batch that has been handed to the
+ * backend, which for the length of one log sync (a few milliseconds) includes
+ * a batch not yet durable: a crash in that window loses data a reader may
+ * already have seen, though never a write that was acknowledged.  A caller
+ * that must not answer with such data waits for writ_store_visible_seq (see
+ * there).  docs/STORAGE.md has the durability argument.
  *
  * Thread safety: all functions may be called from any thread; a struct
  * writ_txn belongs to the thread that began it.
@@ -32,8 +39,8 @@ struct writ_store;
 struct writ_txn;
 
 /*
- * Open (creating if needed) an SQLite store at path in WAL mode with
- * synchronous=FULL.  The store starts sealed.
+ * Open (creating if needed) an SQLite store at path in WAL mode; the store
+ * syncs the log itself (docs/STORAGE.md).  The store starts sealed.
  */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_store_open_sqlite(const char *path,
     struct writ_store **out, struct writ_err *err);
@@ -114,7 +121,8 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_store_list(struct writ_store *s, struct wr
 /* Begin a write transaction (takes the store's write lock). */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_txn_begin(struct writ_store *s, struct writ_txn **out,
     struct writ_err *err);
-/* Read through the transaction: sees its own writes and every committed batch. */
+/* Read through the transaction: sees its own writes and every committed
+ * transaction, durable or not. */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_txn_get(struct writ_txn *t, struct writ_arena *a,
     const char *key, unsigned char **val, size_t *len, struct writ_err *err);
 WRIT_API WRIT_MUST_CHECK writ_rc writ_txn_list(struct writ_txn *t, struct writ_arena *a,
@@ -136,10 +144,19 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_txn_commit(struct writ_txn *t, uint64_t *s
 /* Drop the transaction and release the lock; accepts NULL. */
 WRIT_API void writ_txn_abort(struct writ_txn *t);
 /* Block until the batch holding seq is durable (group commit).  Must not be
- * called by a thread that holds an open transaction (it needs the write lock).
- * WRIT_EDB if the batch failed to commit; WRIT_EINVAL for a seq never handed out. */
+ * called by a thread that holds an open transaction (it needs the write lock
+ * briefly; the fsync itself runs without it, so other threads keep
+ * committing meanwhile).  WRIT_EDB if the batch failed to commit or sync
+ * (the store then refuses further writes); WRIT_EINVAL for a seq never
+ * handed out. */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_store_sync(struct writ_store *s, uint64_t seq,
     struct writ_err *err);
+/*
+ * The sequence number to pass to writ_store_sync so that everything a read
+ * that has already returned may have seen is durable; 0 when it all is
+ * already (nothing to wait for).  Call it after the reads.  Lock-free.
+ */
+WRIT_API uint64_t writ_store_visible_seq(struct writ_store *s);
 
 /* Convenience: one put or delete in its own transaction, made durable. */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_store_put(struct writ_store *s, const char *key,

@@ -1,34 +1,40 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The ACL of a token: its policies' path rules merged per pattern and indexed
- * for the lookup every request makes.
+ * The ACL of a token: Vault's matching of request paths against the merged
+ * path rules of its policies, through an index built once per ACL (build.c)
+ * and searched on every request.
  *
  * Vault's decision for a request path P: an exact rule for P wins outright;
  * otherwise, of the glob rules that match P, the one with the highest priority
  * decides, where priority compares (1) the position of the first wildcard,
  * later wins; (2) no trailing '*' beats a trailing '*'; (3) fewer '+'
  * segments win; (4) longer (without the '*') wins; (5) the lexicographically
- * larger wins.  All five keys are properties of the pattern alone, so the
- * order is fixed when the ACL is built.
+ * larger wins.  All five keys are properties of the pattern alone.  Of the
+ * pure prefix globs (a trailing '*' and no '+' segment) only the longest one
+ * that prefixes P can win, as in Vault's radix-tree LongestPrefix.
  *
- * The index:
- *  - exact rules: an array sorted by pattern, searched with bsearch:
- *    O(log E * L) for E exact rules and a path of L bytes.
- *  - glob rules are grouped by their literal key, the text before the first
- *    wildcard.  A rule can only match P if its key is a prefix of P, and a
- *    longer key means a later first wildcard, hence a higher priority than any
- *    rule with a shorter key.  Groups are sorted by key and each records its
- *    parent, the longest other key that is a prefix of it.  The lookup binary
- *    searches the greatest key <= P, climbs parents while the key is longer
- *    than its common prefix with P, and then visits the groups whose key is a
- *    prefix of P, longest first; inside a group the rules are in priority
- *    order, so the first one that matches is the answer.  Cost:
- *    O(log G * L + D + M * L) where G is the number of groups, D the number of
- *    nested keys on the way (at most L) and M the rules tried in the visited
- *    groups; rules under keys that are not prefixes of P are never looked at.
- *    A pure prefix glob (a trailing '*', no '+') matches as soon as its group
- *    is reached.
- * Building is O(R log R * L) for R rules.  The ACL is immutable afterwards.
+ * The index, for a path of L bytes and k segments:
+ *  - exact rules: sorted array, binary search: O(log E * L).
+ *  - pure prefix globs: a sorted set whose members link to their longest
+ *    proper prefix in the set; the greatest member <= P, then up the links
+ *    while longer than its common prefix with P, gives the longest prefix:
+ *    O(log P * L + nesting).
+ *  - '+' globs: a trie of their segments, a literal child per distinct
+ *    segment (sorted, bsearch) and one child for "+".  The lookup follows the
+ *    literal child and the "+" child of each node reached, so it visits only
+ *    nodes whose segments match P; at each it considers the glob ending there
+ *    (when P has no more segments) and, for globs with a trailing '*', the
+ *    longest of their partial last segments that prefixes P's next segment
+ *    (the same longest-prefix set, per node).  O(V * (log C + log Q) * L) for
+ *    V nodes visited (at most one per trie node, in practice about k), C
+ *    children and Q partials per node.  No rule is examined unless all its
+ *    segments before the last match P.
+ *  The candidates (at most one per visited node, plus the prefix glob) are
+ *  compared with the priority order.  Lookups allocate nothing: the walk
+ *  keeps its pending "+" branches in a fixed stack of ACL_MAX_DEPTH frames,
+ *  and an ACL with a deeper trie (a '+' glob of more than 64 segments) is
+ *  answered by the linear scan instead, which gives the same result.
+ * The ACL is immutable once built and may be shared between threads.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -43,8 +49,8 @@
 	    WRIT_CAP_LIST | WRIT_CAP_SUDO)
 
 /* Byte-wise order; a proper prefix sorts first (Go's string order). */
-static int
-bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
+int
+acl_bytes_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
 	int c = memcmp(a, b, alen < blen ? alen : blen);
 
@@ -73,8 +79,8 @@ has_segment_wildcard(const char *p, size_t len)
 }
 
 /* Fill the priority keys of e from its pattern. */
-static void
-classify(struct acl_entry *e)
+void
+acl_entry_classify(struct acl_entry *e)
 {
 	const char *p = e->pattern, *s, *plus;
 	size_t len = e->len, i, start;
@@ -114,11 +120,11 @@ acl_entry_prio_cmp(const struct acl_entry *a, const struct acl_entry *b)
 		return a->nplus < b->nplus ? 1 : -1;
 	if (a->wclen != b->wclen)
 		return a->wclen > b->wclen ? 1 : -1;
-	return bytes_cmp(a->pattern, a->wclen, b->pattern, b->wclen);
+	return acl_bytes_cmp(a->pattern, a->wclen, b->pattern, b->wclen);
 }
 
-static const char *
-seg_end(const char *p, const char *end)
+const char *
+acl_seg_end(const char *p, const char *end)
 {
 	const char *q = memchr(p, '/', (size_t)(end - p));
 
@@ -137,7 +143,7 @@ segment_match(const struct acl_entry *e, const char *path, size_t len)
 	const char *sp = path, *se = path + len;
 
 	for (;;) {
-		const char *pn = seg_end(pp, pe), *sn = seg_end(sp, se);
+		const char *pn = acl_seg_end(pp, pe), *sn = acl_seg_end(sp, se);
 		size_t pl = (size_t)(pn - pp), sl = (size_t)(sn - sp);
 		bool last = pn == pe;
 
@@ -168,280 +174,144 @@ acl_entry_match(const struct acl_entry *e, const char *path, size_t len)
 }
 
 /* ---------------------------------------------------------------------------
- * Building.
- */
-
-/* A rule borrowed from a policy while merging. */
-struct src_rule {
-	const char *pattern;
-	size_t len;
-	unsigned caps;
-};
-
-static int
-src_cmp(const void *a, const void *b)
-{
-	const struct src_rule *x = a, *y = b;
-
-	return bytes_cmp(x->pattern, x->len, y->pattern, y->len);
-}
-
-/* Globs by group key ascending, then best first. */
-static int
-glob_cmp(const void *a, const void *b)
-{
-	const struct acl_entry *x = a, *y = b;
-	int c = bytes_cmp(x->pattern, x->keylen, y->pattern, y->keylen);
-
-	return c != 0 ? c : -acl_entry_prio_cmp(x, y);
-}
-
-void
-writ_acl_free(struct writ_acl *acl)
-{
-	if (acl == NULL)
-		return;
-	writ_free(acl->pool);
-	writ_free(acl->exact);
-	writ_free(acl->globs);
-	writ_free(acl->groups);
-	writ_free(acl);
-}
-
-writ_rc
-writ_acl_new_root(struct writ_acl **out)
-{
-	struct writ_acl *acl = writ_calloc(1, sizeof(*acl));
-
-	if (acl == NULL)
-		return WRIT_ENOMEM;
-	acl->root = true;
-	*out = acl;
-	return WRIT_OK;
-}
-
-/* Every rule of every policy, sorted by pattern and merged per pattern. */
-static writ_rc
-collect(const struct writ_acl_policy *const *pols, size_t npols, struct src_rule **out,
-    size_t *nout, struct writ_err *err)
-{
-	struct src_rule *v;
-	size_t total = 0, i, j, n = 0;
-
-	for (i = 0; i < npols; i++) {
-		if (__builtin_add_overflow(total, pols[i]->nrules, &total))
-			return WRIT_ERR(err, WRIT_ELIMIT, "too many rules");
-	}
-	if ((v = writ_calloc(total ? total : 1, sizeof(*v))) == NULL)
-		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
-	for (i = 0; i < npols; i++) {
-		for (j = 0; j < pols[i]->nrules; j++) {
-			const struct acl_rule *r = &pols[i]->rules[j];
-
-			v[n++] = (struct src_rule){r->pattern, r->len, r->caps};
-		}
-	}
-	qsort(v, n, sizeof(*v), src_cmp);
-	for (i = 0, j = 0; i < n; i++) {
-		if (j > 0 && src_cmp(&v[j - 1], &v[i]) == 0)
-			v[j - 1].caps = acl_caps_merge(v[j - 1].caps, v[i].caps);
-		else
-			v[j++] = v[i];
-	}
-	*out = v;
-	*nout = j;
-	return WRIT_OK;
-}
-
-/* Copy the merged patterns into one pool and sort them into exact and globs. */
-static writ_rc
-fill_entries(struct writ_acl *acl, const struct src_rule *v, size_t n)
-{
-	size_t pool = 0, i, off = 0;
-	struct acl_entry e;
-
-	for (i = 0; i < n; i++) {
-		if (__builtin_add_overflow(pool, v[i].len + 1, &pool))
-			return WRIT_ELIMIT;
-	}
-	acl->pool = writ_malloc(pool ? pool : 1);
-	acl->exact = writ_calloc(n ? n : 1, sizeof(*acl->exact));
-	acl->globs = writ_calloc(n ? n : 1, sizeof(*acl->globs));
-	if (acl->pool == NULL || acl->exact == NULL || acl->globs == NULL)
-		return WRIT_ENOMEM;
-	for (i = 0; i < n; i++) {
-		memcpy(acl->pool + off, v[i].pattern, v[i].len + 1);
-		e = (struct acl_entry){.pattern = acl->pool + off, .len = v[i].len, .caps = v[i].caps};
-		off += v[i].len + 1;
-		classify(&e);
-		if (e.kind == ACL_EXACT)
-			acl->exact[acl->nexact++] = e;
-		else
-			acl->globs[acl->nglobs++] = e;
-	}
-	qsort(acl->globs, acl->nglobs, sizeof(*acl->globs), glob_cmp);
-	return WRIT_OK;
-}
-
-static bool
-is_prefix_of(const struct acl_group *a, const struct acl_group *b)
-{
-	return a->keylen <= b->keylen && memcmp(a->key, b->key, a->keylen) == 0;
-}
-
-/* One group per distinct key, each with its parent (see the file comment). */
-static writ_rc
-build_groups(struct writ_acl *acl)
-{
-	struct acl_group *g;
-	size_t i, p;
-
-	if ((acl->groups = writ_calloc(acl->nglobs ? acl->nglobs : 1, sizeof(*g))) == NULL)
-		return WRIT_ENOMEM;
-	for (i = 0; i < acl->nglobs; i++) {
-		const struct acl_entry *e = &acl->globs[i];
-
-		g = acl->ngroups > 0 ? &acl->groups[acl->ngroups - 1] : NULL;
-		if (g != NULL && g->keylen == e->keylen && memcmp(g->key, e->pattern, e->keylen) == 0) {
-			g->n++;
-			continue;
-		}
-		g = &acl->groups[acl->ngroups];
-		*g = (struct acl_group){e->pattern, e->keylen, i, 1, ACL_NONE};
-		/* The parent is on the prefix chain of the previous key (sorted order). */
-		p = acl->ngroups > 0 ? acl->ngroups - 1 : ACL_NONE;
-		while (p != ACL_NONE && !is_prefix_of(&acl->groups[p], g))
-			p = acl->groups[p].parent;
-		g->parent = p;
-		acl->ngroups++;
-	}
-	return WRIT_OK;
-}
-
-/* Vault: the "root" policy makes a root ACL and may not be combined. */
-static writ_rc
-check_root(const struct writ_acl_policy *const *pols, size_t npols, bool *root,
-    struct writ_err *err)
-{
-	size_t i;
-
-	*root = false;
-	for (i = 0; i < npols; i++) {
-		if (pols[i] == NULL)
-			return WRIT_ERR(err, WRIT_EINVAL, "missing policy");
-		if (strcmp(pols[i]->name, "root") == 0) {
-			if (npols != 1)
-				return WRIT_ERR(err, WRIT_EINVAL,
-				    "other policies present along with root");
-			*root = true;
-		}
-	}
-	return WRIT_OK;
-}
-
-writ_rc
-writ_acl_new(const struct writ_acl_policy *const *pols, size_t npols, struct writ_acl **out,
-    struct writ_err *err)
-{
-	struct src_rule *v = NULL;
-	struct writ_acl *acl = NULL;
-	size_t n = 0;
-	bool root;
-	writ_rc rc;
-
-	if (npols > 0 && pols == NULL)
-		return WRIT_ERR(err, WRIT_EINVAL, "missing policy");
-	if ((rc = check_root(pols, npols, &root, err)) != WRIT_OK)
-		return rc;
-	if (root) {
-		if ((rc = writ_acl_new_root(out)) != WRIT_OK)
-			WRIT_ERR(err, rc, "out of memory");
-		return rc;
-	}
-	if ((rc = collect(pols, npols, &v, &n, err)) != WRIT_OK)
-		goto out;
-	if ((acl = writ_calloc(1, sizeof(*acl))) == NULL) {
-		rc = WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = fill_entries(acl, v, n)) != WRIT_OK || (rc = build_groups(acl)) != WRIT_OK) {
-		WRIT_ERR(err, rc, rc == WRIT_ENOMEM ? "out of memory" : "policies too large");
-		goto out;
-	}
-	*out = acl;
-	acl = NULL;
-out:
-	writ_free(v);
-	writ_acl_free(acl);
-	return rc;
-}
-
-/* ---------------------------------------------------------------------------
  * Lookup.
  */
 
-static int
-exact_cmp(const void *key, const void *elem)
+const struct acl_lp *
+acl_lp_longest(const struct acl_lp *v, size_t n, const char *q, size_t qlen)
 {
-	const char *path = key;
-	const struct acl_entry *e = elem;
-
-	return bytes_cmp(path, strlen(path), e->pattern, e->len);
-}
-
-/* Index of the last group whose key is <= path, or ACL_NONE. */
-static size_t
-group_floor(const struct writ_acl *acl, const char *path, size_t len)
-{
-	size_t lo = 0, hi = acl->ngroups, mid;
+	size_t lo = 0, hi = n, mid, i, lcp = 0;
 
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (bytes_cmp(acl->groups[mid].key, acl->groups[mid].keylen, path, len) <= 0)
+		if (acl_bytes_cmp(v[mid].s, v[mid].len, q, qlen) <= 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo > 0 ? lo - 1 : ACL_NONE;
+	if (lo == 0)
+		return NULL;
+	i = lo - 1;
+	while (lcp < v[i].len && lcp < qlen && v[i].s[lcp] == q[lcp])
+		lcp++;
+	/* The links of v[i] are its prefixes; those of length <= lcp prefix q. */
+	while (i != ACL_NONE && v[i].len > lcp)
+		i = v[i].parent;
+	return i != ACL_NONE ? &v[i] : NULL;
 }
 
+/* The exact rule for path[len], or NULL. */
 static const struct acl_entry *
-glob_lookup(const struct writ_acl *acl, const char *path, size_t len)
+exact_find(const struct writ_acl *acl, const char *path, size_t len)
 {
-	size_t g = group_floor(acl, path, len), lcp = 0, i;
-	const struct acl_group *gr;
+	size_t lo = 0, hi = acl->nexact, mid;
+	int c;
 
-	if (g == ACL_NONE)
-		return NULL;
-	gr = &acl->groups[g];
-	while (lcp < gr->keylen && lcp < len && gr->key[lcp] == path[lcp])
-		lcp++;
-	/* The keys on g's parent chain are its prefixes; those of length <= lcp prefix path. */
-	while (g != ACL_NONE && acl->groups[g].keylen > lcp)
-		g = acl->groups[g].parent;
-	for (; g != ACL_NONE; g = acl->groups[g].parent) {
-		gr = &acl->groups[g];
-		for (i = gr->first; i < gr->first + gr->n; i++) {
-			if (acl->globs[i].kind == ACL_PREFIX ||
-			    segment_match(&acl->globs[i], path, len))
-				return &acl->globs[i];
-		}
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = acl_bytes_cmp(acl->exact[mid].pattern, acl->exact[mid].len, path, len);
+		if (c == 0)
+			return &acl->exact[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
 	return NULL;
+}
+
+static void
+consider(const struct acl_entry **best, const struct acl_entry *e)
+{
+	if (e != NULL && (*best == NULL || acl_entry_prio_cmp(e, *best) > 0))
+		*best = e;
+}
+
+/* Literal child of n spelled seg[len], or ACL_NONE. */
+static size_t
+literal_child(const struct writ_acl *acl, const struct acl_node *n, const char *seg,
+    size_t len)
+{
+	size_t lo = 0, hi = n->nkids, mid;
+	int c;
+
+	while (lo < hi) {
+		const struct acl_node *k;
+
+		mid = lo + (hi - lo) / 2;
+		k = &acl->nodes[acl->kids[n->kids + mid]];
+		if ((c = acl_bytes_cmp(k->seg, k->seglen, seg, len)) == 0)
+			return acl->kids[n->kids + mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return ACL_NONE;
+}
+
+struct frame {
+	size_t node, d, off; /* node reached after d segments; next segment at path + off */
+};
+
+/* The best '+' glob matching path[len] of nsegs segments (see the file comment). */
+static const struct acl_entry *
+trie_lookup(const struct writ_acl *acl, const char *path, size_t len, size_t nsegs)
+{
+	struct frame st[ACL_MAX_DEPTH + 1], f = {0, 0, 0};
+	const struct acl_entry *best = NULL;
+	const struct acl_lp *lp;
+	size_t sp = 0, lit, e;
+
+	for (;;) {
+		const struct acl_node *n = &acl->nodes[f.node];
+
+		if (f.d == nsegs) {
+			consider(&best, n->end);
+		} else {
+			e = (size_t)(acl_seg_end(path + f.off, path + len) - path);
+			lp = acl_lp_longest(acl->partials + n->partials, n->npartials, path + f.off,
+			    e - f.off);
+			consider(&best, lp != NULL ? lp->e : NULL);
+			lit = literal_child(acl, n, path + f.off, e - f.off);
+			e = e < len ? e + 1 : len;
+			/* At most one pending frame per level, and depth <= ACL_MAX_DEPTH. */
+			if (lit != ACL_NONE && n->plus != ACL_NONE && WRIT_ALWAYS(sp < WRIT_ARRAY_LEN(st)))
+				st[sp++] = (struct frame){n->plus, f.d + 1, e};
+			if (lit != ACL_NONE || n->plus != ACL_NONE) {
+				f = (struct frame){lit != ACL_NONE ? lit : n->plus, f.d + 1, e};
+				continue;
+			}
+		}
+		if (sp == 0)
+			return best;
+		f = st[--sp];
+	}
 }
 
 unsigned
 writ_acl_capabilities(const struct writ_acl *acl, const char *path)
 {
 	const struct acl_entry *e;
+	const struct acl_lp *lp;
+	size_t len, nsegs = 1, i;
 
 	if (acl == NULL || path == NULL)
 		return 0;
 	if (acl->root)
 		return ALL_CAPS | WRIT_CAP_ROOT;
-	e = bsearch(path, acl->exact, acl->nexact, sizeof(*acl->exact), exact_cmp);
-	if (e == NULL)
-		e = glob_lookup(acl, path, strlen(path));
+	len = strlen(path);
+	if ((e = exact_find(acl, path, len)) != NULL)
+		return e->caps;
+	if (acl->depth > ACL_MAX_DEPTH)
+		return acl_capabilities_naive(acl, path);
+	lp = acl_lp_longest(acl->prefixes, acl->nprefixes, path, len);
+	e = lp != NULL ? lp->e : NULL;
+	if (acl->nnodes > 1) {
+		for (i = 0; i < len; i++)
+			nsegs += path[i] == '/';
+		consider(&e, trie_lookup(acl, path, len, nsegs));
+	}
 	return e != NULL ? e->caps : 0;
 }
 

@@ -7,11 +7,13 @@
  *   {"path": {"secret/data/app": {"capabilities": ["read"]}}}
  *
  * The rule keys Vault knows but writ does not enforce yet (parameter
- * constraints, wrapping TTLs, MFA, control groups) are accepted and logged;
+ * constraints, wrapping TTLs, MFA, control groups) are accepted, and the
+ * first one is kept as a warning for the policy API to return;
  * any other key is an error, as in Vault, so that a misspelt "capabilites"
  * is reported instead of silently granting nothing.  The capability names
  * live in one sorted table searched with bsearch.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,6 +173,7 @@ struct rule_ctx {
 	const char *text; /* the policy text, to place JSON errors */
 	size_t textlen;
 	struct writ_err *err;
+	struct writ_acl_policy *pol;
 };
 
 /* Line of key in a rule block; JSON blocks have none, so look for the pattern. */
@@ -248,7 +251,11 @@ rule_member(const struct rule_ctx *c, json_t *blk, const char *key, json_t *v,
 	case RK_POLICY:
 		return rule_legacy(c, blk, v, r);
 	case RK_UNENFORCED:
-		writ_log(WRIT_LOG_WARN, "policy %s: path \"%s\": %s is accepted but not enforced",
+		if (c->pol->warning[0] == '\0')
+			snprintf(c->pol->warning, sizeof(c->pol->warning),
+			    "path \"%s\": %s is accepted but not enforced by writ",
+			    shown(b1, sizeof(b1), r->pattern), key);
+		writ_log(WRIT_LOG_DEBUG, "policy %s: path \"%s\": %s is not enforced",
 		    c->polname, shown(b1, sizeof(b1), r->pattern), key);
 		return WRIT_OK;
 	case RK_COMMENT:
@@ -330,6 +337,12 @@ writ_acl_policy_name(const struct writ_acl_policy *p)
 	return p != NULL ? p->name : NULL;
 }
 
+const char *
+writ_acl_policy_warning(const struct writ_acl_policy *p)
+{
+	return p != NULL && p->warning[0] != '\0' ? p->warning : NULL;
+}
+
 /* Fill p->rules from the path blocks of doc. */
 static writ_rc
 parse_rules(const struct rule_ctx *c, json_t *doc, struct writ_acl_policy *p)
@@ -380,6 +393,7 @@ writ_acl_policy_parse(const char *name, const char *text, size_t len,
 		rc = WRIT_ERR(err, WRIT_ENOMEM, "line 1: out of memory");
 		goto out;
 	}
+	c.pol = p;
 	if ((rc = writ_hcl_parse(text, len, &doc, err)) != WRIT_OK ||
 	    (rc = parse_rules(&c, doc, p)) != WRIT_OK)
 		goto out;

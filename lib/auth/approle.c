@@ -103,18 +103,21 @@ get_json(struct writ_req *req, struct writ_txn *t, const char *key, json_t **out
 {
 	unsigned char *val;
 	size_t len;
+	json_t *o;
 	writ_rc rc;
 
+	*out = NULL;
 	if (key == NULL)
 		return WRIT_ENOMEM;
 	rc = t != NULL ? writ_txn_get(t, req->arena, key, &val, &len, err) :
 			 writ_store_get(req->core->store, req->arena, key, &val, &len, err);
 	if (rc != WRIT_OK)
 		return rc;
-	if (!json_is_object(*out = auth_json_load(val, len))) {
-		json_decref(*out);
+	if (!json_is_object(o = auth_json_load(val, len))) {
+		json_decref(o);
 		return WRIT_ERR(err, WRIT_EINTERNAL, "approle record is corrupt");
 	}
+	*out = o;
 	return WRIT_OK;
 }
 

@@ -195,6 +195,8 @@ tok_rec_get(struct writ_store *s, struct writ_txn *t, struct writ_arena *a, cons
 	size_t len;
 	writ_rc rc;
 
+	/* Cleared first, so that tok_rec_clear is safe on every path. */
+	memset(out, 0, sizeof(*out));
 	if (!hash_valid(hash))
 		return WRIT_ENOTFOUND;
 	snprintf(key, sizeof(key), "%s%s", TOK_ID_PREFIX, hash);
@@ -714,7 +716,8 @@ renew_ttl(struct writ_core *core, const struct writ_mount *m, struct writ_txn *t
 			return rc;
 		if (rc == WRIT_OK && parent.t.expire_time != 0 && parent.t.expire_time - now < rem)
 			rem = parent.t.expire_time - now;
-		tok_rec_clear(&parent);
+		if (rc == WRIT_OK)
+			tok_rec_clear(&parent);
 	}
 	if (rem <= 0)
 		return WRIT_ERR(err, WRIT_EINVAL, "past the max TTL, cannot renew");
@@ -729,7 +732,7 @@ tok_renew(struct writ_core *core, const struct writ_mount *m, struct writ_arena 
 {
 	struct writ_txn *t = NULL;
 	struct tok_rec r = {0};
-	int64_t now = auth_now(), ttl;
+	int64_t now = auth_now(), ttl = 0;
 	writ_rc rc;
 
 	if ((rc = writ_txn_begin(core->store, &t, err)) != WRIT_OK)
@@ -835,7 +838,8 @@ tidy_exists(struct writ_core *core, struct writ_arena *a, const char *hash, bool
 	writ_rc rc = tok_rec_get(core->store, NULL, a, hash, &r, err);
 
 	*exists = rc == WRIT_OK;
-	tok_rec_clear(&r);
+	if (rc == WRIT_OK)
+		tok_rec_clear(&r);
 	return rc == WRIT_ENOTFOUND ? WRIT_OK : rc;
 }
 

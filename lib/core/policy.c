@@ -77,6 +77,12 @@ policy_store(struct writ_core *core, const char *name, const char *text, uint64_
 
 	if ((rc = writ_acl_policy_parse(name, text, strlen(text), &pol, err)) != WRIT_OK)
 		goto out;
+	/* A constraint writ would not enforce must not silently widen a policy. */
+	if (writ_acl_policy_warning(pol) != NULL) {
+		rc = WRIT_ERR(err, WRIT_EINVAL, "%s; writ refuses a constraint it would ignore",
+		    writ_acl_policy_warning(pol));
+		goto out;
+	}
 	writ_time_rfc3339(now, sizeof(now), writ_time_now(), 0);
 	snprintf(key, sizeof(key), "%s%s", POLICY_PREFIX, name);
 	rec = json_pack("{s:s, s:s, s:s}", "name", name, "policy", text, "modified", now);

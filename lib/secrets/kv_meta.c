@@ -269,7 +269,7 @@ custom_given(struct kv_ctx *c, bool patch)
 static writ_rc
 custom_parse(struct kv_ctx *c, bool patch, json_t *base, json_t **out)
 {
-	json_t *in = json_object_get(c->req->body, "custom_metadata"), *res = NULL, *v, *sv;
+	json_t *in = json_object_get(c->req->body, "custom_metadata"), *res = NULL, *v, *sv = NULL;
 	const char *k;
 	writ_rc rc = WRIT_OK;
 

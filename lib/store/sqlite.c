@@ -4,15 +4,28 @@
  *
  *	kv(key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID
  *
- * in WAL mode with synchronous=FULL, so every COMMIT is an fsync of the WAL
- * and readers on other connections see exactly the committed (durable)
- * state without blocking the writer.  Statements are prepared once per
- * connection and reset right after use, so that no reader keeps an old
- * snapshot (or blocks checkpoints) between calls.  SQLite's error text goes
- * to the log only; callers get a generic message.
+ * in WAL mode, so that readers on other connections see the committed state
+ * without blocking the writer.  Statements are prepared once per connection
+ * and reset right after use, so that no reader keeps an old snapshot (or
+ * blocks checkpoints) between calls.  SQLite's error text goes to the log
+ * only; callers get a generic message.
+ *
+ * Durability is ours, not SQLite's (see docs/STORAGE.md).  The writer runs
+ * with synchronous=NORMAL: in WAL mode a COMMIT then writes its frames to the
+ * log without an fsync, so it is quick under the store's write mutex.
+ * sq_sync makes committed batches durable with an fdatasync of the log file
+ * through a descriptor of our own, outside that mutex, while the writer goes
+ * on appending the next batch.  NORMAL (not OFF) keeps the syncs SQLite needs
+ * for its own consistency: a checkpoint syncs the log before it copies pages
+ * into the database and syncs the database before the log may be reused,
+ * and the log header written when the log restarts is synced before any frame
+ * follows it (with OFF, none of these happen: wal.c's CKPT_SYNC_FLAGS are 0).
+ * SQLite never checkpoints on its own (wal_autocheckpoint=0 and our own WAL
+ * hook); the store calls sq_checkpoint when the log is large and at close.
  */
 #include <sys/stat.h>
 #include <assert.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -58,9 +71,26 @@ static const char *const sql_text[ST_MAX] = {
 static const char schema[] = "CREATE TABLE IF NOT EXISTS kv ("
                              "key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID";
 
+/* Milliseconds a statement waits for a lock; a checkpoint waits less, and
+ * is retried later, so that readers cannot hold the write mutex for long. */
+#define BUSY_MS      10000
+#define CKPT_BUSY_MS 20
+#define WAL_FRAME_HDR 24
+
 struct pb_conn {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_MAX];
+	/* Writer only.  The log file as we sync it: path, our descriptor and
+	 * the identity of the file it refers to (guarded by the single sync
+	 * caller; the write mutex at open and close). */
+	char *walpath;
+	int walfd;
+	dev_t wal_dev;
+	ino_t wal_ino;
+	/* Frames in the log after the last commit (from the WAL hook, under the
+	 * write mutex) and the page size. */
+	uint64_t wal_frames;
+	uint64_t page_size;
 };
 
 static writ_rc db_fail(struct pb_conn *c, int src, const char *what, struct writ_err *err);
@@ -68,6 +98,10 @@ static writ_rc prep(struct pb_conn *c, int i, sqlite3_stmt **out, struct writ_er
 static void done(sqlite3_stmt *st);
 static writ_rc exec_one(struct pb_conn *c, int i, struct writ_err *err);
 static writ_rc set_wal(struct pb_conn *c, struct writ_err *err);
+static writ_rc pragma_int(struct pb_conn *c, const char *sql, uint64_t *out, struct writ_err *err);
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int nframes);
+static writ_rc fsync_dir(const char *path, struct writ_err *err);
+static writ_rc wal_open(struct pb_conn *c, struct writ_err *err);
 static writ_rc create_file(const char *path, struct writ_err *err);
 static size_t prefix_upper(const char *prefix, char *buf, size_t cap);
 
@@ -86,6 +120,9 @@ static writ_rc sq_rollback(struct pb_conn *c);
 static writ_rc sq_savepoint(struct pb_conn *c, struct writ_err *err);
 static writ_rc sq_release(struct pb_conn *c, struct writ_err *err);
 static writ_rc sq_rollback_to(struct pb_conn *c);
+static writ_rc sq_sync(struct pb_conn *c, struct writ_err *err);
+static uint64_t sq_log_size(struct pb_conn *c);
+static writ_rc sq_checkpoint(struct pb_conn *c, bool truncate, bool *busy, struct writ_err *err);
 
 const struct pb_ops store_sqlite_ops = {
     .name = "sqlite",
@@ -101,6 +138,9 @@ const struct pb_ops store_sqlite_ops = {
     .savepoint = sq_savepoint,
     .release = sq_release,
     .rollback_to = sq_rollback_to,
+    .sync = sq_sync,
+    .log_size = sq_log_size,
+    .checkpoint = sq_checkpoint,
 };
 
 /* ---------------------------------------------------------------------------
@@ -161,7 +201,7 @@ done(sqlite3_stmt *st)
 static writ_rc
 exec_one(struct pb_conn *c, int i, struct writ_err *err)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	writ_rc rc;
 	int src;
 
@@ -195,11 +235,119 @@ set_wal(struct pb_conn *c, struct writ_err *err)
 	sqlite3_finalize(st);
 	if (rc != WRIT_OK)
 		return rc;
-	src = sqlite3_exec(c->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
-	if (src == SQLITE_OK)
-		src = sqlite3_exec(c->db, schema, NULL, NULL, NULL);
+	/* Before the hook: the pragma replaces the WAL hook with none. */
+	src = sqlite3_exec(
+	    c->db, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
 	if (src != SQLITE_OK)
+		return db_fail(c, src, "pragma", err);
+	sqlite3_wal_hook(c->db, wal_hook, c);
+	if ((src = sqlite3_exec(c->db, schema, NULL, NULL, NULL)) != SQLITE_OK)
 		return db_fail(c, src, "schema", err);
+	if ((rc = pragma_int(c, "PRAGMA page_size", &c->page_size, err)) != WRIT_OK)
+		return rc;
+	return wal_open(c, err);
+}
+
+/* Run a pragma that answers one integer. */
+static writ_rc
+pragma_int(struct pb_conn *c, const char *sql, uint64_t *out, struct writ_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	writ_rc rc = WRIT_OK;
+	int src;
+
+	src = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	if (src == SQLITE_OK && (src = sqlite3_step(st)) == SQLITE_ROW)
+		*out = (uint64_t)sqlite3_column_int64(st, 0);
+	else
+		rc = db_fail(c, src, sql, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Called by SQLite after each commit on the writer with the number of frames
+ * in the log.  Returning SQLITE_OK without checkpointing is what keeps SQLite
+ * from checkpointing on its own (this hook replaces the automatic one).
+ */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int nframes)
+{
+	struct pb_conn *c = arg;
+
+	(void)db;
+	(void)name;
+	c->wal_frames = nframes > 0 ? (uint64_t)nframes : 0;
+	return SQLITE_OK;
+}
+
+/* fsync the directory holding path, so that the entries of files created in
+ * it survive a power loss. */
+static writ_rc
+fsync_dir(const char *path, struct writ_err *err)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t len = slash == NULL ? 0 : (size_t)(slash - path);
+	int fd, e = 0;
+
+	if (slash == NULL)
+		memcpy(dir, ".", 2);
+	else if (len == 0)
+		memcpy(dir, "/", 2);
+	else if (len < sizeof(dir)) {
+		memcpy(dir, path, len);
+		dir[len] = '\0';
+	} else
+		return WRIT_ERR(err, WRIT_EIO, "storage path too long");
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 || fsync(fd) != 0)
+		e = errno;
+	if (fd >= 0)
+		close(fd);
+	if (e != 0) {
+		writ_log(WRIT_LOG_ERROR, "store: cannot sync directory %s: %s", dir, strerror(e));
+		return WRIT_ERR(err, WRIT_EIO, "storage error");
+	}
+	return WRIT_OK;
+}
+
+/*
+ * (Re)open our descriptor on the log file.  SQLite creates the log when the
+ * writer first reads the database (set_wal's schema statement did), so it
+ * exists here.  A read-only descriptor is enough for fdatasync.  The
+ * directory is synced each time, which makes the entries of both the
+ * database file and the log durable before the first sync is reported.
+ */
+static writ_rc
+wal_open(struct pb_conn *c, struct writ_err *err)
+{
+	struct stat st;
+	writ_rc rc;
+	int fd;
+
+	if (c->walpath == NULL) {
+		const char *db = sqlite3_db_filename(c->db, "main");
+		const char *wal = db != NULL ? sqlite3_filename_wal(db) : NULL;
+
+		if (wal == NULL || *wal == '\0' || (c->walpath = writ_strdup(wal)) == NULL)
+			return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	}
+	fd = open(c->walpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		writ_log(WRIT_LOG_ERROR, "store: cannot open %s: %m", c->walpath);
+		if (fd >= 0)
+			close(fd);
+		return WRIT_ERR(err, WRIT_EIO, "storage error");
+	}
+	if ((rc = fsync_dir(c->walpath, err)) != WRIT_OK) {
+		close(fd);
+		return rc;
+	}
+	if (c->walfd >= 0)
+		close(c->walfd);
+	c->walfd = fd;
+	c->wal_dev = st.st_dev;
+	c->wal_ino = st.st_ino;
 	return WRIT_OK;
 }
 
@@ -250,6 +398,7 @@ sq_open(const char *dsn, bool writer, struct pb_conn **out, struct writ_err *err
 
 	if ((c = writ_calloc(1, sizeof(*c))) == NULL)
 		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	c->walfd = -1;
 	if (writer && (rc = create_file(dsn, err)) != WRIT_OK)
 		goto out;
 	flags |= writer ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
@@ -258,7 +407,7 @@ sq_open(const char *dsn, bool writer, struct pb_conn **out, struct writ_err *err
 		rc = db_fail(c, src, "open", err);
 		goto out;
 	}
-	sqlite3_busy_timeout(c->db, 10000);
+	sqlite3_busy_timeout(c->db, BUSY_MS);
 	rc = writer ? set_wal(c, err) : WRIT_OK;
 out:
 	if (rc != WRIT_OK)
@@ -280,6 +429,9 @@ sq_close(struct pb_conn *c)
 	if (c->db != NULL && !sqlite3_get_autocommit(c->db))
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(c->db);
+	if (c->walfd >= 0)
+		close(c->walfd);
+	writ_free(c->walpath);
 	writ_free(c);
 }
 
@@ -287,7 +439,7 @@ static writ_rc
 sq_get(struct pb_conn *c, const char *key, pb_val_fn fn, void *arg, struct writ_err *err)
 {
 	static const unsigned char empty[1];
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	writ_rc rc;
 	int src;
 
@@ -313,7 +465,7 @@ static writ_rc
 sq_put(
     struct pb_conn *c, const char *key, const unsigned char *val, size_t len, struct writ_err *err)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	writ_rc rc;
 	int src;
 
@@ -332,7 +484,7 @@ sq_put(
 static writ_rc
 sq_del(struct pb_conn *c, const char *key, struct writ_err *err)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	writ_rc rc;
 	int src;
 
@@ -358,7 +510,7 @@ sq_list(struct pb_conn *c, const char *prefix, const char *after, size_t limit, 
 	char upper[WRIT_STORE_KEY_MAX + 1];
 	bool gt = after != NULL && strcmp(after, prefix) >= 0;
 	bool has_upper;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	writ_rc rc;
 	int src, i;
 
@@ -434,4 +586,73 @@ sq_rollback_to(struct pb_conn *c)
 	if (rc == WRIT_OK)
 		rc = exec_one(c, ST_RELEASE, NULL);
 	return rc;
+}
+
+/*
+ * fdatasync the log: every frame written before the call, hence every batch
+ * committed before it, is then on disk.  If the path no longer names the
+ * file we hold (SQLite deletes the log when its last connection closes,
+ * which the open writer prevents, but be sure), reopen it first.  A failed
+ * fdatasync is not retried: the kernel may have dropped the dirty pages, so
+ * the caller stops the store.
+ */
+static writ_rc
+sq_sync(struct pb_conn *c, struct writ_err *err)
+{
+	struct stat st;
+	writ_rc rc;
+	int r;
+
+	if (c->walfd < 0 || stat(c->walpath, &st) != 0 || st.st_dev != c->wal_dev ||
+	    st.st_ino != c->wal_ino) {
+		if ((rc = wal_open(c, err)) != WRIT_OK)
+			return rc;
+	}
+	while ((r = fdatasync(c->walfd)) != 0 && errno == EINTR)
+		;
+	if (r != 0) {
+		writ_log(WRIT_LOG_ERROR, "store: fdatasync %s: %m", c->walpath);
+		return WRIT_ERR(err, WRIT_EIO, "storage error");
+	}
+	return WRIT_OK;
+}
+
+static uint64_t
+sq_log_size(struct pb_conn *c)
+{
+	return c->wal_frames * (c->page_size + WAL_FRAME_HDR);
+}
+
+/*
+ * RESTART: copy every frame into the database and make the next commit
+ * start the log over from its beginning (the file keeps its size, so later
+ * fdatasyncs overwrite blocks instead of allocating them).  TRUNCATE (at
+ * close) also empties the file, and we fsync it so that the old frames cannot
+ * come back.  Synchronous=NORMAL makes SQLite sync the log before copying and
+ * the database before the log may restart.  A reader still using frames of
+ * the log makes the checkpoint stop short with SQLITE_BUSY after a short
+ * wait; it is tried again later.
+ */
+static writ_rc
+sq_checkpoint(struct pb_conn *c, bool truncate, bool *busy, struct writ_err *err)
+{
+	int src, nlog = 0, nckpt = 0;
+
+	*busy = false;
+	sqlite3_busy_timeout(c->db, CKPT_BUSY_MS);
+	src = sqlite3_wal_checkpoint_v2(c->db, "main",
+	    truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_RESTART, &nlog, &nckpt);
+	sqlite3_busy_timeout(c->db, BUSY_MS);
+	if (src == SQLITE_BUSY) {
+		*busy = true;
+		return WRIT_OK;
+	}
+	if (src != SQLITE_OK)
+		return db_fail(c, src, "checkpoint", err);
+	c->wal_frames = 0;
+	if (truncate && c->walfd >= 0 && fsync(c->walfd) != 0) {
+		writ_log(WRIT_LOG_ERROR, "store: fsync %s: %m", c->walpath);
+		return WRIT_ERR(err, WRIT_EIO, "storage error");
+	}
+	return WRIT_OK;
 }

@@ -18,19 +18,32 @@
  * the same time, and keeps a failing transaction out of the batch just the
  * same.
  *
- * Durability.  writ_store_sync(seq) returns at once if seq is durable;
- * otherwise one caller becomes the leader, takes wmu, COMMITs the open batch
- * (the one fsync, synchronous=FULL) and wakes the others, so many
- * transactions share one fsync.  If a COMMIT fails the store stops accepting
- * writes (fail-stop, as PostgreSQL does after a failed fsync): the page cache
- * can no longer be trusted to match the disk, and the transactions that
- * joined the batch get an error from writ_store_sync.
+ * Durability (docs/STORAGE.md has the whole argument).  writ_store_sync(seq)
+ * returns at once if seq is durable; otherwise one caller at a time becomes
+ * the leader: under wmu it COMMITs the open batch, which writes the batch's
+ * frames to the log without an fsync, and notes the last sequence number
+ * handed out; then, holding no lock, it fdatasyncs the log, sets durable_seq
+ * to that number and wakes the waiters.  Writers go on filling the next
+ * batch during the fdatasync, so each fsync carries every transaction that
+ * arrived during the previous one.  If a COMMIT or the fdatasync fails the
+ * store stops accepting writes (fail-stop, as PostgreSQL does after a failed
+ * fsync): the page cache can no longer be trusted to match the disk, and the
+ * transactions in flight get an error from writ_store_sync.
  *
- * Reads outside transactions use read-only connections, so they see only
- * committed, hence durable, data.
+ * Checkpoints are ours too: when the log grows past ckpt_limit, the leader,
+ * after its fdatasync, takes wmu and has SQLite fold the log into the
+ * database (which syncs the log, then the database, before the log is
+ * reused).  Readers in the log make it stop short; it is retried later.
+ *
+ * Reads outside transactions use read-only connections, so they see every
+ * COMMITted batch: for the length of one fdatasync that includes a batch not
+ * yet durable.  writ_store_visible_seq tells a caller what to wait for if it
+ * must not answer with such data.
  */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
 #include <sched.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -38,6 +51,7 @@
 
 #define POOL_MAX_IDLE 64
 #define GATHER_MAX_US 2000
+#define CKPT_RETRY_US 50000 /* after a checkpoint cut short by readers */
 
 struct writ_txn {
 	struct writ_store *s;
@@ -88,7 +102,12 @@ static void txn_undo(struct writ_txn *t);
 static uint64_t mono_us(void);
 static writ_rc klock_init(struct writ_store *s);
 static void gather(struct writ_store *s);
-static writ_rc sync_lead(struct writ_store *s, uint64_t *target, struct writ_err *err);
+static writ_rc batch_commit_locked(struct writ_store *s, struct writ_err *err);
+static writ_rc sync_lead(
+    struct writ_store *s, uint64_t *target, bool *ckpt, struct writ_err *err);
+static writ_rc sync_wait(struct writ_store *s, uint64_t seq, struct writ_err *err);
+static writ_rc checkpoint_locked(struct writ_store *s, bool truncate, struct writ_err *err);
+static void checkpoint(struct writ_store *s);
 
 /* ---------------------------------------------------------------------------
  * Helpers.
@@ -152,6 +171,9 @@ writ_store_stats(struct writ_store *s, struct writ_store_stats *out)
 	out->txns = atomic_load(&s->st_txns);
 	out->batches = atomic_load(&s->st_batches);
 	out->syncs = atomic_load(&s->st_syncs);
+	out->fsyncs = atomic_load(&s->st_fsyncs);
+	out->ckpts = atomic_load(&s->st_ckpts);
+	out->ckpt_busy = atomic_load(&s->st_ckpt_busy);
 }
 
 /* ---------------------------------------------------------------------------
@@ -577,38 +599,94 @@ mono_us(void)
  * rest wait for the next fsync.  Bounded, so a steady stream of writers
  * cannot starve the leader; it costs nothing when nobody is queued.
  */
+static int gmode = -1;
 static void
 gather(struct writ_store *s)
 {
 	uint64_t start = mono_us();
 
+	if (gmode < 0) gmode = getenv("WRIT_GATHER") ? atoi(getenv("WRIT_GATHER")) : 1;
+	if (gmode == 0) return;
+	if (gmode == 1) {
 	while (atomic_load(&s->wqueue) > 0 && mono_us() - start < GATHER_MAX_US)
 		sched_yield();
+	return;
+	}
+	{
+		uint64_t cap = atomic_load(&s->fsync_us) * (unsigned)gmode / 8, last = atomic_load(&s->st_txns), n, t = start;
+		if (cap > GATHER_MAX_US) cap = GATHER_MAX_US;
+		for (;;) {
+			if (atomic_load(&s->wqueue) > 0) sched_yield();
+			else { struct timespec ts = {0, 20000}; nanosleep(&ts, NULL); }
+			uint64_t now = mono_us();
+			if (now - start >= cap) break;
+			if (now - t >= 50) {
+				n = atomic_load(&s->st_txns);
+				if (n == last && atomic_load(&s->wqueue) == 0) break;
+				last = n; t = now;
+			}
+		}
+	}
 }
 
-/* Commit the open batch; *target gets the last sequence number it holds. */
+/*
+ * COMMIT the open batch, if any.  visible_seq is raised first, so that a
+ * reader that sees the batch also sees a visible_seq that covers it.  Holds
+ * wmu.
+ */
 static writ_rc
-sync_lead(struct writ_store *s, uint64_t *target, struct writ_err *err)
+batch_commit_locked(struct writ_store *s, struct writ_err *err)
 {
-	writ_rc rc = WRIT_OK;
+	writ_rc rc;
 
-	gather(s);
-	pthread_mutex_lock(&s->wmu);
-	*target = s->last_seq;
-	if (s->batch_open) {
-		rc = s->ops->commit(s->writer, err);
-		s->batch_open = false;
-		if (rc == WRIT_OK)
-			atomic_fetch_add(&s->st_batches, 1);
-	}
-	pthread_mutex_unlock(&s->wmu);
+	if (!s->batch_open)
+		return WRIT_OK;
+	atomic_store(&s->visible_seq, s->last_seq);
+	rc = s->ops->commit(s->writer, err);
+	s->batch_open = false;
+	if (rc == WRIT_OK)
+		atomic_fetch_add(&s->st_batches, 1);
 	return rc;
 }
 
-writ_rc
-writ_store_sync(struct writ_store *s, uint64_t seq, struct writ_err *err)
+/*
+ * The leader's work: COMMIT the open batch under wmu (quick: no fsync), then
+ * with no lock held make the log durable.  *target gets the last sequence
+ * number the synced log holds; *ckpt says the log has grown enough for a
+ * checkpoint.
+ */
+static writ_rc
+sync_lead(struct writ_store *s, uint64_t *target, bool *ckpt, struct writ_err *err)
 {
-	uint64_t target;
+	uint64_t logsz;
+	writ_rc rc;
+
+	gather(s);
+	pthread_mutex_lock(&s->wmu);
+	rc = batch_commit_locked(s, err);
+	*target = s->last_seq;
+	logsz = s->ops->log_size(s->writer);
+	pthread_mutex_unlock(&s->wmu);
+	*ckpt = logsz > s->ckpt_limit;
+	if (rc != WRIT_OK)
+		return rc;
+	if (s->sync_hook != NULL)
+		s->sync_hook(s);
+	{ uint64_t t0 = mono_us();
+	if ((rc = s->ops->sync(s->writer, err)) == WRIT_OK)
+		atomic_fetch_add(&s->st_fsyncs, 1);
+	uint64_t d = mono_us() - t0, a = atomic_load(&s->fsync_us);
+	atomic_store(&s->fsync_us, a == 0 ? d : (a * 7 + d) / 8);
+	}
+	return rc;
+}
+
+/* Wait for seq to be durable, leading a sync when nobody else is. */
+static writ_rc
+sync_wait(struct writ_store *s, uint64_t seq, struct writ_err *err)
+{
+	uint64_t target = 0;
+	bool ckpt = false;
 	writ_rc rc = WRIT_OK;
 
 	pthread_mutex_lock(&s->smu);
@@ -627,7 +705,7 @@ writ_store_sync(struct writ_store *s, uint64_t seq, struct writ_err *err)
 		}
 		s->syncing = true;
 		pthread_mutex_unlock(&s->smu);
-		rc = sync_lead(s, &target, err);
+		rc = sync_lead(s, &target, &ckpt, err);
 		pthread_mutex_lock(&s->smu);
 		s->syncing = false;
 		if (rc == WRIT_OK && target > s->durable_seq)
@@ -635,8 +713,7 @@ writ_store_sync(struct writ_store *s, uint64_t seq, struct writ_err *err)
 		if (rc != WRIT_OK) {
 			s->failed = true;
 			writ_log(WRIT_LOG_ERROR,
-			    "store: batch commit failed; store stops "
-			    "accepting writes");
+			    "store: batch commit or log sync failed; store stops accepting writes");
 		}
 		pthread_cond_broadcast(&s->scv);
 		if (rc != WRIT_OK)
@@ -647,7 +724,64 @@ writ_store_sync(struct writ_store *s, uint64_t seq, struct writ_err *err)
 		}
 	}
 	pthread_mutex_unlock(&s->smu);
+	if (ckpt && rc == WRIT_OK)
+		checkpoint(s);
 	return rc;
+}
+
+writ_rc
+writ_store_sync(struct writ_store *s, uint64_t seq, struct writ_err *err)
+{
+	return sync_wait(s, seq, err);
+}
+
+uint64_t
+writ_store_visible_seq(struct writ_store *s)
+{
+	uint64_t v = atomic_load(&s->visible_seq);
+
+	return v > atomic_load(&s->durable_seq) ? v : 0;
+}
+
+/*
+ * Fold the log into the database.  A batch still open is COMMITted first
+ * (SQLite cannot checkpoint inside a transaction); it is then in the log but
+ * not yet durable, which the next leader's fdatasync (or this checkpoint's
+ * own sync of the log) takes care of.  Holds wmu.
+ */
+static writ_rc
+checkpoint_locked(struct writ_store *s, bool truncate, struct writ_err *err)
+{
+	bool busy = false;
+	writ_rc rc;
+
+	if ((rc = batch_commit_locked(s, err)) != WRIT_OK)
+		return rc;
+	if ((rc = s->ops->checkpoint(s->writer, truncate, &busy, err)) != WRIT_OK)
+		return rc;
+	if (busy) {
+		atomic_fetch_add(&s->st_ckpt_busy, 1);
+		s->ckpt_after_us = mono_us() + CKPT_RETRY_US;
+	} else {
+		atomic_fetch_add(&s->st_ckpts, 1);
+	}
+	return WRIT_OK;
+}
+
+/* Checkpoint after a sync found the log large; failures stop the store. */
+static void
+checkpoint(struct writ_store *s)
+{
+	struct writ_err err;
+	writ_rc rc = WRIT_OK;
+
+	pthread_mutex_lock(&s->wmu);
+	if (!store_failed(s) && mono_us() >= s->ckpt_after_us &&
+	    s->ops->log_size(s->writer) > s->ckpt_limit)
+		rc = checkpoint_locked(s, false, &err);
+	pthread_mutex_unlock(&s->wmu);
+	if (rc != WRIT_OK)
+		store_fail(s, "checkpoint");
 }
 
 writ_rc
@@ -777,6 +911,7 @@ writ_store_open_sqlite(const char *path, struct writ_store **out, struct writ_er
 	if ((s = writ_calloc(1, sizeof(*s))) == NULL)
 		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
 	s->ops = &store_sqlite_ops;
+	s->ckpt_limit = STORE_CKPT_LIMIT;
 	s->wmu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	s->smu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	s->pmu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
@@ -811,18 +946,23 @@ writ_store_close(struct writ_store *s)
 
 	if (s == NULL)
 		return;
+	while ((pc = s->pool) != NULL) {
+		s->pool = pc->next;
+		s->ops->close(pc->c);
+		writ_free(pc);
+	}
 	if (s->writer != NULL) {
 		pthread_mutex_lock(&s->wmu);
 		last = s->last_seq;
 		pthread_mutex_unlock(&s->wmu);
 		if (writ_store_sync(s, last, &err) != WRIT_OK)
 			writ_log(WRIT_LOG_ERROR, "store: pending writes lost at close");
+		/* Leave an empty log behind; no need if the store failed. */
+		pthread_mutex_lock(&s->wmu);
+		if (!store_failed(s) && checkpoint_locked(s, true, &err) != WRIT_OK)
+			writ_log(WRIT_LOG_ERROR, "store: checkpoint at close failed");
+		pthread_mutex_unlock(&s->wmu);
 		s->ops->close(s->writer);
-	}
-	while ((pc = s->pool) != NULL) {
-		s->pool = pc->next;
-		s->ops->close(pc->c);
-		writ_free(pc);
 	}
 	store_seal_free(s);
 	pthread_mutex_destroy(&s->wmu);

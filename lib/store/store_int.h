@@ -58,7 +58,9 @@ struct pb_ops {
 	 * limit (0: all). */
 	writ_rc (*list)(struct pb_conn *c, const char *prefix, const char *after, size_t limit,
 	    pb_key_fn fn, void *arg, struct writ_err *err);
-	/* Batch: begin (taking the database write lock) and commit (durable). */
+	/* Batch: begin (taking the database write lock) and commit.  Commit
+	 * makes the batch visible to other connections but not durable: that
+	 * is sync's job. */
 	writ_rc (*begin)(struct pb_conn *c, struct writ_err *err);
 	writ_rc (*commit)(struct pb_conn *c, struct writ_err *err);
 	writ_rc (*rollback)(struct pb_conn *c);
@@ -66,6 +68,18 @@ struct pb_ops {
 	writ_rc (*savepoint)(struct pb_conn *c, struct writ_err *err);
 	writ_rc (*release)(struct pb_conn *c, struct writ_err *err);
 	writ_rc (*rollback_to)(struct pb_conn *c);
+	/*
+	 * Writer only.  sync makes every batch committed before the call
+	 * durable.  It does not touch the connection's database handle, so it
+	 * runs without the write mutex while other threads use the connection;
+	 * one caller at a time.  log_size is the bytes of committed log not yet
+	 * folded into the database; checkpoint folds them in (caller holds the
+	 * write mutex, no batch open), setting *busy instead of failing when
+	 * readers keep it from finishing.  truncate also empties the log file.
+	 */
+	writ_rc (*sync)(struct pb_conn *c, struct writ_err *err);
+	uint64_t (*log_size)(struct pb_conn *c);
+	writ_rc (*checkpoint)(struct pb_conn *c, bool truncate, bool *busy, struct writ_err *err);
 };
 
 extern const struct pb_ops store_sqlite_ops;
@@ -128,9 +142,15 @@ struct pool_conn {
 
 struct writ_store_stats {
 	uint64_t txns;    /* transactions committed with writes */
-	uint64_t batches; /* batches committed (each one fsync) */
+	uint64_t batches; /* batches committed */
 	uint64_t syncs;   /* writ_store_sync calls that had to wait or lead */
+	uint64_t fsyncs;  /* log syncs by sync leaders */
+	uint64_t ckpts;   /* checkpoints that reset the log */
+	uint64_t ckpt_busy; /* checkpoints cut short by readers */
 };
+
+/* Checkpoint when the log holds more than this many bytes. */
+#define STORE_CKPT_LIMIT (64u << 20)
 
 struct writ_store {
 	const struct pb_ops *ops;
@@ -142,13 +162,22 @@ struct writ_store {
 	bool batch_open;
 	uint64_t last_seq;  /* last sequence number handed out */
 	atomic_uint wqueue; /* threads waiting for wmu in writ_txn_begin */
+	uint64_t ckpt_after_us; /* no checkpoint attempt before (after busy) */
+	/* Highest sequence number other connections may see: set before each
+	 * COMMIT, read without locks by writ_store_visible_seq. */
+	_Atomic uint64_t visible_seq;
+	_Atomic uint64_t fsync_us;
 
-	/* Durability, guarded by smu. */
+	/* Durability, guarded by smu (durable_seq is also read without it). */
 	pthread_mutex_t smu;
 	pthread_cond_t scv;
-	uint64_t durable_seq;
-	bool syncing; /* a leader is committing */
-	bool failed;  /* a batch failed to commit: fail-stop */
+	_Atomic uint64_t durable_seq;
+	bool syncing; /* a leader is committing and syncing */
+	bool failed;  /* a batch failed to commit or sync: fail-stop */
+
+	/* Set once after open, before other threads use the store (tests). */
+	uint64_t ckpt_limit;                     /* STORE_CKPT_LIMIT */
+	void (*sync_hook)(struct writ_store *s); /* runs just before each log sync */
 
 	/* Read-only connections, guarded by pmu. */
 	pthread_mutex_t pmu;
@@ -163,7 +192,7 @@ struct writ_store {
 	unsigned char *shares; /* secmem, 255 * WRIT_SHARE_LEN, unseal progress */
 	unsigned nshares;
 
-	_Atomic uint64_t st_txns, st_batches, st_syncs;
+	_Atomic uint64_t st_txns, st_batches, st_syncs, st_fsyncs, st_ckpts, st_ckpt_busy;
 };
 
 /* Counters since open.  Thread safe. */

@@ -3,7 +3,8 @@
  * Unit tests of lib/acl: Vault's documented matching and priority examples
  * (table-driven), HCL and JSON syntax, the legacy shorthand, merging of
  * several policies, deny, the root ACL, the default policy, parse errors with
- * their exact "line N: message", limits, allocation failures, and a
+ * their exact "line N: message", limits, allocation failures, index shapes
+ * (many '+' globs under one key, a trie deeper than the lookup's stack), and a
  * differential test of the index against the linear reference lookup and
  * against an independent transcription of Vault's algorithm (split on '/',
  * sort the candidates), on generated policies (WireGuard's allowedips habit).
@@ -200,6 +201,24 @@ test_syntaxes(void **state)
 
 		check_policy(cases[i].text, &q, 1);
 	}
+}
+
+static void
+test_warning(void **state)
+{
+	struct writ_acl_policy *p;
+
+	(void)state;
+	p = must_parse("w", "path \"a\" { capabilities = [\"read\"] }\n"
+			    "path \"b/+\" {\n capabilities = [\"read\"]\n comment = \"c\"\n"
+			    " denied_parameters = { \"x\" = [] }\n required_parameters = [\"y\"]\n}\n");
+	assert_string_equal(writ_acl_policy_warning(p),
+	    "path \"b/+\": denied_parameters is accepted but not enforced by writ");
+	writ_acl_policy_free(p);
+	p = must_parse("w", "path \"a\" { capabilities = [\"read\"], comment = \"c\" }\n");
+	assert_null(writ_acl_policy_warning(p));
+	writ_acl_policy_free(p);
+	assert_null(writ_acl_policy_warning(NULL));
 }
 
 static void
@@ -576,12 +595,12 @@ rng(unsigned n)
 static void
 gen_path(char *out, size_t outlen, bool pattern)
 {
-	static const char *const segs[] = {"a", "b", "ab", "ba", "", "abc", "+"};
-	size_t k = 0, nseg = 1 + rng(4), i;
+	static const char *const segs[] = {"a", "b", "ab", "ba", "", "abc", "+a", "+"};
+	size_t k = 0, nseg = 1 + rng(5), i;
 
 	out[0] = '\0';
 	for (i = 0; i < nseg; i++) {
-		const char *s = segs[rng(pattern ? 7 : 6)];
+		const char *s = segs[rng(pattern ? 8 : 7)];
 
 		k += (size_t)snprintf(out + k, outlen - k, "%s%s", i ? "/" : "", s);
 	}
@@ -647,6 +666,68 @@ test_differential(void **state)
 	}
 }
 
+/* Many '+' globs under one literal key, and a trie deeper than the walk's stack. */
+static void
+test_index_shapes(void **state)
+{
+	static const struct query q[] = {
+		{"secret/data/team4000/foo/bar", WRIT_CAP_READ},
+		{"secret/data/team4001/q/x", WRIT_CAP_UPDATE},
+		{"secret/data/team4001/q/y", 0},
+		{"kv/app4002/config", WRIT_CAP_READ},
+		{"zz/app4003/y", WRIT_CAP_LIST},
+		{"zz/app4003", 0},
+		{"zz/app4002/y", 0},
+		{"nothing/at/all", 0},
+	};
+	struct writ_acl_policy *p;
+	struct writ_acl *acl;
+	struct writ_buf b;
+	char path[300];
+	int i, k;
+
+	(void)state;
+	writ_buf_init(&b, 0);
+	for (i = 0; i < 4096; i++) {
+		static const char *const pat[][3] = {
+			{"secret/data/team", "/*", "read"},
+			{"secret/data/team", "/+/x", "update"},
+			{"kv/app", "/config", "read"},
+			{"+/app", "/*", "list"},
+		};
+
+		assert_int_equal(writ_buf_appendf(&b, "path \"%s%d%s\" { capabilities = [\"%s\"] }\n",
+				     pat[i % 4][0], i, pat[i % 4][1], pat[i % 4][2]),
+		    WRIT_OK);
+	}
+	p = must_parse("many", b.ptr);
+	acl = must_acl(&p, 1);
+	check_queries(acl, q, WRIT_ARRAY_LEN(q));
+	writ_acl_free(acl);
+	writ_acl_policy_free(p);
+	writ_buf_reset(&b);
+	/* 70 "+" segments: deeper than ACL_MAX_DEPTH, answered by the linear scan. */
+	assert_int_equal(writ_buf_appends(&b, "path \"d"), WRIT_OK);
+	for (i = 0; i < 70; i++)
+		assert_int_equal(writ_buf_appends(&b, "/+"), WRIT_OK);
+	assert_int_equal(writ_buf_appends(&b, "\" { capabilities = [\"read\"] }\n"
+					      "path \"d/+/x*\" { capabilities = [\"list\"] }\n"),
+	    WRIT_OK);
+	p = must_parse("deep", b.ptr);
+	acl = must_acl(&p, 1);
+	assert_true(acl->depth > ACL_MAX_DEPTH);
+	for (k = 0, i = 0; i < 70; i++)
+		k += snprintf(path + k, sizeof(path) - (size_t)k, i ? "/x" : "d/x");
+	{
+		const struct query dq[] = {{path, WRIT_CAP_READ}, {"d/q/xy", WRIT_CAP_LIST}, {"d", 0}};
+
+		check_queries(acl, dq, WRIT_ARRAY_LEN(dq));
+	}
+	writ_acl_free(acl);
+	writ_acl_policy_free(p);
+	writ_buf_free(&b);
+}
+
 /* Every allocation failure in parsing and building gives WRIT_ENOMEM cleanly. */
 static void
 test_enomem(void **state)
@@ -699,12 +780,14 @@ main(void)
 		cmocka_unit_test(test_vault_examples),
 		cmocka_unit_test(test_syntaxes),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_warning),
 		cmocka_unit_test(test_root),
 		cmocka_unit_test(test_default_policy),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_cap_names),
 		cmocka_unit_test(test_differential),
+		cmocka_unit_test(test_index_shapes),
 		cmocka_unit_test(test_enomem),
 	};
 
