@@ -36,6 +36,29 @@ api GET auth/token/lookup-self; expect_status 200 "lookup-self"
 expect_json '.data.policies | join(",")' "app-read,default" "policies include default"
 TOKEN=$ROOT
 
+api PUT sys/policies/acl/narrow '{"policy":"path \"secret/data/x\" { capabilities = [\"update\"] denied_parameters = { \"admin\" = [] } }"}'
+expect_status 400 "a policy constraint writ would not enforce is refused"
+
+# The CLI against the same server (token from ~/.writ-token, written by -dev).
+export WRIT_ADDR=http://$ADDR
+"$WRIT" kv put secret/cli/one user=u password=p >/dev/null || fail "writ kv put"
+[ "$("$WRIT" kv get -field=password secret/cli/one)" = p ] || fail "writ kv get -field"
+ok "writ kv put and get"
+"$WRIT" kv put -cas=0 secret/cli/one user=x >/dev/null 2>&1 && fail "writ kv put -cas=0 overwrote"
+ok "writ kv put -cas=0 refuses to overwrite"
+printf 'path "secret/data/cli/*" { capabilities = ["read"] }\n' | "$WRIT" acl write cli-read - >/dev/null \
+  || fail "writ acl write"
+"$WRIT" acl list | grep -q cli-read || fail "writ acl list"
+ok "writ acl write and list"
+tok=$("$WRIT" token create -policy cli-read -ttl 10m -field token) || fail "writ token create"
+WRIT_TOKEN=$tok "$WRIT" kv get secret/cli/one >/dev/null || fail "child token cannot read"
+WRIT_TOKEN=$tok "$WRIT" kv put secret/cli/one a=b >/dev/null 2>&1 && fail "child token could write"
+"$WRIT" token revoke "$tok" >/dev/null || fail "writ token revoke"
+WRIT_TOKEN=$tok "$WRIT" kv get secret/cli/one >/dev/null 2>&1 && fail "revoked token still works"
+ok "writ token create, use and revoke"
+"$WRIT" status >/dev/null || fail "writ status"
+ok "writ status"
+
 # AppRole: a pipeline logs in without a human.
 api POST sys/auth/approle '{"type":"approle"}'; expect_status 204 "enable approle"
 api POST auth/approle/role/train '{"token_policies":["app-read"],"secret_id_num_uses":1}'
