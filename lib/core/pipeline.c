@@ -379,7 +379,8 @@ render(struct pipe *p, struct writ_core_out *out)
 
 	out->status = r->status ? r->status : (r->rc != WRIT_OK ? writ_rc_http_status(r->rc) : 200);
 	if (r->rc != WRIT_OK && r->raw == NULL && r->data == NULL) {
-		body = json_pack("{s:[]}", "errors");
+		/* Vault's body, plus writ's stable error code (docs/ERRORS.md). */
+		body = json_pack("{s:[], s:s}", "errors", "code", writ_rc_name(r->rc));
 		if (body != NULL && r->msg[0] != '\0')
 			json_array_append_new(json_object_get(body, "errors"), json_string(r->msg));
 	} else if (r->raw != NULL) {
