@@ -29,7 +29,7 @@ asan: deps
 
 test-asan: asan
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		scripts/test.sh build/asan -LE 'interop|bench'
+		scripts/test.sh build/asan
 
 fuzz: deps
 	@cmake --preset fuzz >/dev/null

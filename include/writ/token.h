@@ -23,30 +23,30 @@
 struct writ_store;
 
 struct writ_token {
-	char id_hash[65];        /* hex SHA-256 of the token */
+	char id_hash[65]; /* hex SHA-256 of the token */
 	char accessor[32];
-	char parent_hash[65];    /* "" for orphans */
-	char **policies;         /* sorted, unique, arena */
+	char parent_hash[65]; /* "" for orphans */
+	char **policies;      /* sorted, unique, arena */
 	size_t npolicies;
-	json_t *meta;            /* object of strings or NULL (a reference: writ_token_release) */
+	json_t *meta; /* object of strings or NULL (a reference: writ_token_release) */
 	const char *display_name;
-	const char *path;        /* creation path, e.g. "auth/token/create" */
-	int64_t creation_time;   /* unix seconds */
-	int64_t creation_ttl;    /* seconds, 0 = no expiry (root) */
-	int64_t expire_time;     /* unix seconds, 0 = never */
+	const char *path;      /* creation path, e.g. "auth/token/create" */
+	int64_t creation_time; /* unix seconds */
+	int64_t creation_ttl;  /* seconds, 0 = no expiry (root) */
+	int64_t expire_time;   /* unix seconds, 0 = never */
 	int64_t explicit_max_ttl;
 	int64_t period;
 	int64_t issue_time;
-	int64_t num_uses;        /* 0 = unlimited; remaining uses */
+	int64_t num_uses; /* 0 = unlimited; remaining uses; -1: this request used the last */
 	bool renewable;
 	bool orphan;
-	bool root;               /* has the root policy */
+	bool root; /* has the root policy */
 	const char *entity_id;
-	json_t *bound_cidrs;     /* array of CIDR strings or NULL (a reference) */
+	json_t *bound_cidrs; /* array of CIDR strings or NULL (a reference) */
 	/* Added by lib/auth (the fields above are unchanged). */
-	bool batch;              /* batch token ("hvb."): never renewable, cannot make children */
-	const char *role;        /* token role it was created through, "" when none */
-	int64_t max_ttl;         /* cap on renewals counted from creation, 0 = system max */
+	bool batch;                /* batch token ("hvb."): never renewable, cannot make children */
+	const char *role;          /* token role it was created through, "" when none */
+	int64_t max_ttl;           /* cap on renewals counted from creation, 0 = system max */
 	int64_t last_renewal_time; /* unix seconds, 0 = never renewed */
 };
 
@@ -71,24 +71,36 @@ WRIT_API void writ_token_release(struct writ_token *t);
  * CT: the token is hashed before lookup, so timing does not depend on it.
  */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_token_authenticate(struct writ_core *core,
-    struct writ_arena *a, const char *token, const char *remote_addr,
-    struct writ_token **out, bool *last_use, struct writ_err *err);
+    struct writ_arena *a, const char *token, const char *remote_addr, struct writ_token **out,
+    bool *last_use, struct writ_err *err);
+
+/*
+ * Look up a token (borrowed, never logged) without using it: no use is
+ * consumed and no CIDR binding is checked.  For endpoints that inspect
+ * another token (sys/capabilities with a token, audit).  Expired tokens are
+ * revoked lazily.  *out is arena-allocated; release it with
+ * writ_token_release.  Errors: WRIT_EDENIED for unknown, expired, used-up or
+ * revoked tokens, WRIT_ENOMEM, store errors.
+ * CT: the token is hashed before lookup.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_token_lookup(struct writ_core *core, struct writ_arena *a,
+    const char *token, struct writ_token **out, struct writ_err *err);
 
 /*
  * Revoke a token (by its hash) and all its descendants, depth first with an
  * explicit stack and bounded transactions, then make it durable.  A token
  * that does not exist is not an error (revocation is idempotent).
  */
-WRIT_API WRIT_MUST_CHECK writ_rc writ_token_revoke_hash(struct writ_core *core,
-    const char *id_hash, struct writ_err *err);
+WRIT_API WRIT_MUST_CHECK writ_rc writ_token_revoke_hash(
+    struct writ_core *core, const char *id_hash, struct writ_err *err);
 
 /*
  * Create a root token (no parent, no expiry, policy "root"), durable on
  * return.  Used by init and dev mode.  *token gets the secret token text
  * (arena; the caller wipes it when done).
  */
-WRIT_API WRIT_MUST_CHECK writ_rc writ_token_create_root(struct writ_core *core,
-    struct writ_arena *a, char **token, struct writ_err *err);
+WRIT_API WRIT_MUST_CHECK writ_rc writ_token_create_root(
+    struct writ_core *core, struct writ_arena *a, char **token, struct writ_err *err);
 
 /*
  * Issue a token for a login (approle and later methods).  The caller fills
@@ -105,19 +117,19 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_token_create_root(struct writ_core *core,
 struct writ_token_template {
 	char **policies;
 	size_t npolicies;
-	json_t *meta;            /* borrowed */
+	json_t *meta; /* borrowed */
 	const char *display_name;
 	const char *path;
-	int64_t ttl;             /* 0 = system default */
-	int64_t max_ttl;         /* 0 = system max */
+	int64_t ttl;     /* 0 = system default */
+	int64_t max_ttl; /* 0 = system max */
 	int64_t explicit_max_ttl;
 	int64_t period;
 	int64_t num_uses;
 	bool renewable;
 	bool no_default_policy;
-	json_t *bound_cidrs;     /* borrowed, may be NULL */
+	json_t *bound_cidrs; /* borrowed, may be NULL */
 	/* Added by lib/auth. */
-	bool batch;              /* issue a batch token */
+	bool batch;                     /* issue a batch token */
 	const struct writ_mount *mount; /* the auth mount (TTL limits); NULL = system */
 };
 WRIT_API WRIT_MUST_CHECK writ_rc writ_token_issue(struct writ_core *core, struct writ_arena *a,

@@ -21,7 +21,7 @@
 #include "auth_int.h"
 
 #define MSGLEN       256
-#define META_MAX     64       /* metadata keys on a secret_id */
+#define META_MAX     64 /* metadata keys on a secret_id */
 #define INVALID_CRED "invalid role or secret ID"
 
 enum field_kind {
@@ -39,29 +39,29 @@ static const struct role_field {
 	const char *alias;
 	enum field_kind kind;
 } role_fields[] = {
-	{"bind_secret_id", NULL, F_BOOL},
-	{"secret_id_bound_cidrs", "bound_cidr_list", F_LIST},
-	{"secret_id_num_uses", NULL, F_INT},
-	{"secret_id_ttl", NULL, F_DUR},
-	{"token_policies", "policies", F_POLICIES},
-	{"token_ttl", NULL, F_DUR},
-	{"token_max_ttl", NULL, F_DUR},
-	{"token_explicit_max_ttl", NULL, F_DUR},
-	{"token_num_uses", NULL, F_INT},
-	{"token_period", "period", F_DUR},
-	{"token_bound_cidrs", NULL, F_LIST},
-	{"token_no_default_policy", NULL, F_BOOL},
-	{"token_type", NULL, F_TYPE},
+    {"bind_secret_id", NULL, F_BOOL},
+    {"secret_id_bound_cidrs", "bound_cidr_list", F_LIST},
+    {"secret_id_num_uses", NULL, F_INT},
+    {"secret_id_ttl", NULL, F_DUR},
+    {"token_policies", "policies", F_POLICIES},
+    {"token_ttl", NULL, F_DUR},
+    {"token_max_ttl", NULL, F_DUR},
+    {"token_explicit_max_ttl", NULL, F_DUR},
+    {"token_num_uses", NULL, F_INT},
+    {"token_period", "period", F_DUR},
+    {"token_bound_cidrs", NULL, F_LIST},
+    {"token_no_default_policy", NULL, F_BOOL},
+    {"token_type", NULL, F_TYPE},
 };
 
 /* A parsed request path: role/<name>/<sub>. */
 struct ar_path {
-	const char *name;        /* lower-cased, arena */
-	const char *sub;         /* "", "role-id", "secret-id", "secret-id/lookup", ... */
+	const char *name; /* lower-cased, arena */
+	const char *sub;  /* "", "role-id", "secret-id", "secret-id/lookup", ... */
 };
 
-static writ_rc role_get(struct writ_req *req, struct writ_txn *t, const char *name,
-    json_t **out, struct writ_err *err);
+static writ_rc role_get(
+    struct writ_req *req, struct writ_txn *t, const char *name, json_t **out, struct writ_err *err);
 static writ_rc secret_delete(struct writ_req *req, struct writ_txn *t, const char *name,
     const json_t *entry, struct writ_err *err);
 
@@ -98,8 +98,8 @@ ostr(const json_t *o, const char *k)
 }
 
 static writ_rc
-get_json(struct writ_req *req, struct writ_txn *t, const char *key, json_t **out,
-    struct writ_err *err)
+get_json(
+    struct writ_req *req, struct writ_txn *t, const char *key, json_t **out, struct writ_err *err)
 {
 	unsigned char *val;
 	size_t len;
@@ -109,11 +109,13 @@ get_json(struct writ_req *req, struct writ_txn *t, const char *key, json_t **out
 	*out = NULL;
 	if (key == NULL)
 		return WRIT_ENOMEM;
-	rc = t != NULL ? writ_txn_get(t, req->arena, key, &val, &len, err) :
-			 writ_store_get(req->core->store, req->arena, key, &val, &len, err);
+	rc = t != NULL ? writ_txn_get(t, req->arena, key, &val, &len, err)
+	               : writ_store_get(req->core->store, req->arena, key, &val, &len, err);
 	if (rc != WRIT_OK)
 		return rc;
-	if (!json_is_object(o = auth_json_load(val, len))) {
+	/* json_is_object() is a macro that evaluates its argument twice. */
+	o = auth_json_load(val, len);
+	if (!json_is_object(o)) {
 		json_decref(o);
 		return WRIT_ERR(err, WRIT_EINTERNAL, "approle record is corrupt");
 	}
@@ -194,8 +196,8 @@ out:
 }
 
 static writ_rc
-role_get(struct writ_req *req, struct writ_txn *t, const char *name, json_t **out,
-    struct writ_err *err)
+role_get(
+    struct writ_req *req, struct writ_txn *t, const char *name, json_t **out, struct writ_err *err)
 {
 	return get_json(req, t, key_of(req, "role", name, NULL), out, err);
 }
@@ -302,13 +304,15 @@ role_validate(struct writ_req *req, const json_t *role, char *msg, size_t msglen
 		snprintf(msg, msglen, "'token_ttl' cannot be greater than 'token_max_ttl'");
 	else if (oint(role, "token_period") > sysmax)
 		snprintf(msg, msglen, "period is greater than the backend's maximum lease TTL");
-	else if (batch && (oint(role, "token_period") > 0 || oint(role, "token_num_uses") > 0 ||
-			      oint(role, "token_explicit_max_ttl") > 0))
-		snprintf(msg, msglen, "batch tokens cannot have a period, num_uses or "
-				      "explicit_max_ttl");
+	else if (batch &&
+	    (oint(role, "token_period") > 0 || oint(role, "token_num_uses") > 0 ||
+	        oint(role, "token_explicit_max_ttl") > 0))
+		snprintf(msg, msglen,
+		    "batch tokens cannot have a period, num_uses or "
+		    "explicit_max_ttl");
 	else if (!json_is_true(json_object_get(role, "bind_secret_id")) &&
-		 json_array_size(json_object_get(role, "secret_id_bound_cidrs")) == 0 &&
-		 json_array_size(json_object_get(role, "token_bound_cidrs")) == 0)
+	    json_array_size(json_object_get(role, "secret_id_bound_cidrs")) == 0 &&
+	    json_array_size(json_object_get(role, "token_bound_cidrs")) == 0)
 		snprintf(msg, msglen, "at least one constraint should be enabled on the role");
 	else
 		return WRIT_OK;
@@ -327,13 +331,13 @@ role_new(const char *name)
 		goto out;
 	writ_hex_encode(key, sizeof(key), hex);
 	o = json_pack("{s:s, s:s, s:s, s:b, s:[], s:I, s:I, s:[], s:I, s:I, s:I, s:I, s:I, s:[], "
-		      "s:b, s:s}",
+	              "s:b, s:s}",
 	    "name", name, "role_id", uuid, "hmac_key", hex, "bind_secret_id", 1,
 	    "secret_id_bound_cidrs", "secret_id_num_uses", (json_int_t)0, "secret_id_ttl",
 	    (json_int_t)0, "token_policies", "token_ttl", (json_int_t)0, "token_max_ttl",
-	    (json_int_t)0, "token_explicit_max_ttl", (json_int_t)0, "token_num_uses",
-	    (json_int_t)0, "token_period", (json_int_t)0, "token_bound_cidrs",
-	    "token_no_default_policy", 0, "token_type", "default");
+	    (json_int_t)0, "token_explicit_max_ttl", (json_int_t)0, "token_num_uses", (json_int_t)0,
+	    "token_period", (json_int_t)0, "token_bound_cidrs", "token_no_default_policy", 0,
+	    "token_type", "default");
 out:
 	writ_memzero(key, sizeof(key));
 	writ_memzero(hex, sizeof(hex));
@@ -403,8 +407,8 @@ role_write(struct writ_req *req, struct writ_resp *resp, const char *name)
 
 	if (rc == WRIT_ENOTFOUND && (role = role_new(name)) == NULL)
 		rc = WRIT_ENOMEM;
-	else if (rc == WRIT_OK && (old_id = writ_arena_strdup(req->arena,
-				       ostr(role, "role_id"))) == NULL)
+	else if (rc == WRIT_OK &&
+	    (old_id = writ_arena_strdup(req->arena, ostr(role, "role_id"))) == NULL)
 		rc = WRIT_ENOMEM;
 	else if (rc == WRIT_ENOTFOUND)
 		rc = WRIT_OK;
@@ -420,8 +424,8 @@ role_write(struct writ_req *req, struct writ_resp *resp, const char *name)
 	if (rc == WRIT_OK)
 		rc = role_store(req, resp, name, role, old_id);
 	else
-		rc = rc == WRIT_ENOMEM ? auth_store_fail(resp, rc, NULL, "approle role") :
-					 auth_bad(resp, msg);
+		rc = rc == WRIT_ENOMEM ? auth_store_fail(resp, rc, NULL, "approle role")
+		                       : auth_bad(resp, msg);
 	json_decref(role);
 	return rc;
 }
@@ -553,8 +557,8 @@ role_id_op(struct writ_req *req, struct writ_resp *resp, const char *name)
 	writ_rc rc = role_get(req, NULL, name, &role, &err);
 
 	if (rc == WRIT_ENOTFOUND)
-		return req->op == WRIT_OP_READ ? writ_resp_err(resp, rc, 404, "%s", "") :
-						 not_found_role(resp, name);
+		return req->op == WRIT_OP_READ ? writ_resp_err(resp, rc, 404, "%s", "")
+		                               : not_found_role(resp, name);
 	if (rc != WRIT_OK)
 		return auth_store_fail(resp, rc, &err, "approle role-id");
 	if (req->op == WRIT_OP_READ) {
@@ -569,8 +573,8 @@ role_id_op(struct writ_req *req, struct writ_resp *resp, const char *name)
 	}
 	old_id = writ_arena_strdup(req->arena, ostr(role, "role_id"));
 	json_object_set_new(role, "role_id", json_string(rid));
-	rc = old_id != NULL ? role_store(req, resp, name, role, old_id) :
-			      auth_store_fail(resp, WRIT_ENOMEM, NULL, "role-id");
+	rc = old_id != NULL ? role_store(req, resp, name, role, old_id)
+	                    : auth_store_fail(resp, WRIT_ENOMEM, NULL, "role-id");
 	json_decref(role);
 	return rc;
 }
@@ -595,7 +599,7 @@ meta_parse(struct writ_req *req, json_t **out)
 	else if (json_is_string(v) && (s = json_string_value(v))[0] == '{')
 		m = json_loads(s, JSON_REJECT_DUPLICATES, NULL);
 	else if (json_is_string(v) && writ_json_as_strlist(req->arena, v, &kv, &n) == WRIT_OK &&
-		 (m = json_object()) != NULL) {
+	    (m = json_object()) != NULL) {
 		for (i = 0; i < n; i++) {
 			char *eq = strchr(kv[i], '=');
 
@@ -611,7 +615,8 @@ meta_parse(struct writ_req *req, json_t **out)
 		json_decref(m);
 		return WRIT_EINVAL;
 	}
-	json_object_foreach(m, k, e) {
+	json_object_foreach(m, k, e)
+	{
 		if (!json_is_string(e)) {
 			json_decref(m);
 			return WRIT_EINVAL;
@@ -623,8 +628,8 @@ meta_parse(struct writ_req *req, json_t **out)
 
 /* num_uses and ttl of a new secret_id, bounded by the role's. */
 static writ_rc
-secret_limits(struct writ_req *req, const json_t *role, int64_t *uses, int64_t *ttl, char *msg,
-    size_t msglen)
+secret_limits(
+    struct writ_req *req, const json_t *role, int64_t *uses, int64_t *ttl, char *msg, size_t msglen)
 {
 	int64_t ruses = oint(role, "secret_id_num_uses"), rttl = oint(role, "secret_id_ttl");
 	int64_t sysmax = writ_core_ttl(req->core, req->mount, INT64_MAX);
@@ -636,8 +641,9 @@ secret_limits(struct writ_req *req, const json_t *role, int64_t *uses, int64_t *
 		if (*uses < 0)
 			snprintf(msg, msglen, "num_uses cannot be negative");
 		else if ((*uses == 0 && ruses > 0) || (ruses > 0 && *uses > ruses))
-			snprintf(msg, msglen, "num_uses cannot be higher than the role's "
-					      "secret_id_num_uses");
+			snprintf(msg, msglen,
+			    "num_uses cannot be higher than the role's "
+			    "secret_id_num_uses");
 	} else if (rc != WRIT_ENOTFOUND) {
 		snprintf(msg, msglen, "invalid num_uses");
 	}
@@ -654,8 +660,8 @@ secret_limits(struct writ_req *req, const json_t *role, int64_t *uses, int64_t *
 
 /* CIDR lists of a new secret_id, each a subset of the role's. */
 static writ_rc
-secret_cidrs(struct writ_req *req, const json_t *role, json_t **cidrs, json_t **tcidrs,
-    char *msg, size_t msglen)
+secret_cidrs(struct writ_req *req, const json_t *role, json_t **cidrs, json_t **tcidrs, char *msg,
+    size_t msglen)
 {
 	writ_rc rc;
 
@@ -670,9 +676,10 @@ secret_cidrs(struct writ_req *req, const json_t *role, json_t **cidrs, json_t **
 	else if (auth_cidrs_validate(*cidrs) != WRIT_OK || auth_cidrs_validate(*tcidrs) != WRIT_OK)
 		snprintf(msg, msglen, "failed to validate CIDR blocks");
 	else if (!auth_cidrs_subset(json_object_get(role, "secret_id_bound_cidrs"), *cidrs) ||
-		 !auth_cidrs_subset(json_object_get(role, "token_bound_cidrs"), *tcidrs))
-		snprintf(msg, msglen, "failed to verify subset relationship between CIDR blocks "
-				      "on the role and CIDR blocks on the secret ID");
+	    !auth_cidrs_subset(json_object_get(role, "token_bound_cidrs"), *tcidrs))
+		snprintf(msg, msglen,
+		    "failed to verify subset relationship between CIDR blocks "
+		    "on the role and CIDR blocks on the secret ID");
 	else
 		return WRIT_OK;
 	return WRIT_EINVAL;
@@ -680,8 +687,8 @@ secret_cidrs(struct writ_req *req, const json_t *role, json_t **cidrs, json_t **
 
 /* The stored entry of a new secret_id (everything but the secret itself). */
 static writ_rc
-secret_entry(struct writ_req *req, const json_t *role, const char *hmac, json_t **out,
-    char *msg, size_t msglen)
+secret_entry(struct writ_req *req, const json_t *role, const char *hmac, json_t **out, char *msg,
+    size_t msglen)
 {
 	json_t *meta = NULL, *cidrs = NULL, *tcidrs = NULL;
 	int64_t uses, ttl, now = auth_now();
@@ -696,8 +703,8 @@ secret_entry(struct writ_req *req, const json_t *role, const char *hmac, json_t 
 	}
 	if ((rc = secret_cidrs(req, role, &cidrs, &tcidrs, msg, msglen)) == WRIT_OK &&
 	    (rc = writ_uuid(acc)) == WRIT_OK) {
-		*out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:O, s:O, s:O}", "hmac",
-		    hmac, "accessor", acc, "num_uses", (json_int_t)uses, "ttl", (json_int_t)ttl,
+		*out = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:O, s:O, s:O}", "hmac", hmac,
+		    "accessor", acc, "num_uses", (json_int_t)uses, "ttl", (json_int_t)ttl,
 		    "creation_time", (json_int_t)now, "expiration_time",
 		    (json_int_t)(ttl > 0 ? now + ttl : 0), "last_updated_time", (json_int_t)now,
 		    "metadata", meta, "cidr_list", cidrs, "token_bound_cidrs", tcidrs);
@@ -710,8 +717,8 @@ secret_entry(struct writ_req *req, const json_t *role, const char *hmac, json_t 
 }
 
 static writ_rc
-secret_register(struct writ_req *req, struct writ_resp *resp, const char *name,
-    const json_t *entry, struct writ_err *err)
+secret_register(struct writ_req *req, struct writ_resp *resp, const char *name, const json_t *entry,
+    struct writ_err *err)
 {
 	struct writ_txn *t = NULL;
 	const char *hmac = ostr(entry, "hmac");
@@ -743,8 +750,9 @@ secret_create(struct writ_req *req, struct writ_resp *resp, const char *name, bo
 	json_t *role = NULL, *entry = NULL;
 	writ_rc rc;
 
-	if (custom && (writ_req_str(req, "secret_id", &secret) != WRIT_OK || secret[0] == '\0' ||
-			  strlen(secret) > AUTH_SECRET_MAX))
+	if (custom &&
+	    (writ_req_str(req, "secret_id", &secret) != WRIT_OK || secret[0] == '\0' ||
+	        strlen(secret) > AUTH_SECRET_MAX))
 		return auth_bad(resp, "missing secret_id");
 	if ((rc = role_get(req, NULL, name, &role, &err)) == WRIT_ENOTFOUND)
 		return not_found_role(resp, name);
@@ -768,9 +776,9 @@ secret_create(struct writ_req *req, struct writ_resp *resp, const char *name, bo
 	else if (rc != WRIT_OK)
 		rc = auth_store_fail(resp, rc, &err, "approle secret-id");
 	else if ((resp->data = json_pack("{s:s, s:s, s:I, s:I}", "secret_id", secret,
-		      "secret_id_accessor", ostr(entry, "accessor"), "secret_id_ttl",
-		      (json_int_t)oint(entry, "ttl"), "secret_id_num_uses",
-		      (json_int_t)oint(entry, "num_uses"))) == NULL)
+	              "secret_id_accessor", ostr(entry, "accessor"), "secret_id_ttl",
+	              (json_int_t)oint(entry, "ttl"), "secret_id_num_uses",
+	              (json_int_t)oint(entry, "num_uses"))) == NULL)
 		rc = auth_store_fail(resp, WRIT_ENOMEM, NULL, "approle secret-id");
 out:
 	writ_memzero(gen, sizeof(gen));
@@ -808,8 +816,8 @@ secret_view(struct writ_req *req, const json_t *e)
 		return NULL;
 	return json_pack("{s:s, s:I, s:I, s:s, s:s, s:s, s:O, s:O, s:O}", "secret_id_accessor",
 	    ostr(e, "accessor"), "secret_id_num_uses", (json_int_t)oint(e, "num_uses"),
-	    "secret_id_ttl", (json_int_t)oint(e, "ttl"), "creation_time", ct, "expiration_time",
-	    et, "last_updated_time", ut, "metadata", json_object_get(e, "metadata"), "cidr_list",
+	    "secret_id_ttl", (json_int_t)oint(e, "ttl"), "creation_time", ct, "expiration_time", et,
+	    "last_updated_time", ut, "metadata", json_object_get(e, "metadata"), "cidr_list",
 	    json_object_get(e, "cidr_list"), "token_bound_cidrs",
 	    json_object_get(e, "token_bound_cidrs"));
 }
@@ -827,11 +835,12 @@ secret_find(struct writ_req *req, const json_t *role, const char *name, const ch
 		if ((rc = secret_hmac(role, secret, hmac)) != WRIT_OK)
 			return rc;
 	} else {
-		if (strchr(accessor, '/') != NULL)
+		if (strchr(accessor, '/') != NULL || strlen(accessor) > 64)
 			return WRIT_ENOTFOUND;
 		rc = get_json(req, NULL, key_of(req, "accessor", accessor, NULL), &idx, err);
-		if (rc == WRIT_OK && (strcmp(ostr(idx, "role"), name) != 0 ||
-					 strlen(ostr(idx, "hmac")) != AUTH_HASH_HEX - 1))
+		if (rc == WRIT_OK &&
+		    (strcmp(ostr(idx, "role"), name) != 0 ||
+		        strlen(ostr(idx, "hmac")) != AUTH_HASH_HEX - 1))
 			rc = WRIT_ENOTFOUND;
 		if (rc == WRIT_OK)
 			memcpy(hmac, ostr(idx, "hmac"), AUTH_HASH_HEX);
@@ -845,8 +854,8 @@ secret_find(struct writ_req *req, const json_t *role, const char *name, const ch
 }
 
 static writ_rc
-secret_lookup_destroy(struct writ_req *req, struct writ_resp *resp, const char *name,
-    bool by_accessor, bool destroy)
+secret_lookup_destroy(
+    struct writ_req *req, struct writ_resp *resp, const char *name, bool by_accessor, bool destroy)
 {
 	struct writ_err err = {0};
 	const char *field = by_accessor ? "secret_id_accessor" : "secret_id", *v = NULL;
@@ -859,19 +868,21 @@ secret_lookup_destroy(struct writ_req *req, struct writ_resp *resp, const char *
 	if ((rc = role_get(req, NULL, name, &role, &err)) == WRIT_ENOTFOUND)
 		return not_found_role(resp, name);
 	if (rc == WRIT_OK)
-		rc = secret_find(req, role, name, by_accessor ? NULL : v, by_accessor ? v : NULL,
-		    &e, &err);
+		rc = secret_find(
+		    req, role, name, by_accessor ? NULL : v, by_accessor ? v : NULL, &e, &err);
 	json_decref(role);
 	if (rc == WRIT_ENOTFOUND && by_accessor)
-		return writ_resp_err(resp, rc, 404, "failed to find accessor entry for "
-						    "secret_id_accessor: \"%s\"", v);
+		return writ_resp_err(resp, rc, 404,
+		    "failed to find accessor entry for "
+		    "secret_id_accessor: \"%s\"",
+		    v);
 	if (rc == WRIT_ENOTFOUND)
 		return done_204(resp);
 	if (rc == WRIT_OK && !destroy) {
 		resp->data = secret_view(req, e);
 		rc = resp->data != NULL ? WRIT_OK : WRIT_ENOMEM;
 	} else if (rc == WRIT_OK && (rc = writ_txn_begin(req->core->store, &t, &err)) == WRIT_OK &&
-		   (rc = secret_delete(req, t, name, e, &err)) == WRIT_OK) {
+	    (rc = secret_delete(req, t, name, e, &err)) == WRIT_OK) {
 		rc = commit(&t, resp, &err);
 		resp->status = rc == WRIT_OK ? 204 : 0;
 	}
@@ -888,8 +899,8 @@ secret_list(struct writ_req *req, struct writ_resp *resp, const char *name)
 	char **keys;
 	size_t n, i;
 	json_t *role = NULL, *arr = json_array(), *e;
-	writ_rc rc = pfx == NULL || arr == NULL ? WRIT_ENOMEM : role_get(req, NULL, name, &role,
-								      &err);
+	writ_rc rc =
+	    pfx == NULL || arr == NULL ? WRIT_ENOMEM : role_get(req, NULL, name, &role, &err);
 
 	json_decref(role);
 	if (rc == WRIT_ENOTFOUND) {
@@ -924,9 +935,8 @@ secret_list(struct writ_req *req, struct writ_resp *resp, const char *name)
  * "invalid role or secret ID"; EINVAL with msg a CIDR refusal.
  */
 static writ_rc
-login_secret(struct writ_req *req, struct writ_resp *resp, const json_t *role,
-    const char *name, const char *secret, json_t **entry, char *msg, size_t msglen,
-    struct writ_err *err)
+login_secret(struct writ_req *req, struct writ_resp *resp, const json_t *role, const char *name,
+    const char *secret, json_t **entry, char *msg, size_t msglen, struct writ_err *err)
 {
 	char hmac[AUTH_HASH_HEX];
 	struct writ_txn *t = NULL;
@@ -938,8 +948,10 @@ login_secret(struct writ_req *req, struct writ_resp *resp, const json_t *role,
 	    (rc = writ_txn_begin(req->core->store, &t, err)) != WRIT_OK)
 		goto out;
 	rc = get_json(req, t, key_of(req, "secret_id", name, hmac), &e, err);
-	if (rc == WRIT_ENOTFOUND || (rc == WRIT_OK && (strlen(ostr(e, "hmac")) != AUTH_HASH_HEX - 1 ||
-				     !writ_ct_eq(ostr(e, "hmac"), hmac, AUTH_HASH_HEX - 1))))
+	if (rc == WRIT_ENOTFOUND ||
+	    (rc == WRIT_OK &&
+	        (strlen(ostr(e, "hmac")) != AUTH_HASH_HEX - 1 ||
+	            !writ_ct_eq(ostr(e, "hmac"), hmac, AUTH_HASH_HEX - 1))))
 		rc = WRIT_EDENIED;
 	if (rc != WRIT_OK)
 		goto out;
@@ -950,13 +962,15 @@ login_secret(struct writ_req *req, struct writ_resp *resp, const json_t *role,
 		goto out;
 	}
 	if (!auth_cidrs_allow(json_object_get(e, "cidr_list"), req->remote_addr)) {
-		snprintf(msg, msglen, "source address unauthorized by CIDR restrictions on the "
-				      "secret ID");
+		snprintf(msg, msglen,
+		    "source address unauthorized by CIDR restrictions on the "
+		    "secret ID");
 		rc = WRIT_EINVAL;
 		goto out;
 	}
 	if (!auth_cidrs_allow(json_object_get(role, "secret_id_bound_cidrs"), req->remote_addr)) {
-		snprintf(msg, msglen, "source address unauthorized by CIDR restrictions on the role");
+		snprintf(
+		    msg, msglen, "source address unauthorized by CIDR restrictions on the role");
 		rc = WRIT_EINVAL;
 		goto out;
 	}
@@ -993,15 +1007,15 @@ login_issue(struct writ_req *req, struct writ_resp *resp, const json_t *role, co
 		meta = json_object();
 	}
 	if (meta == NULL || json_object_set_new(meta, "role_name", json_string(name)) != 0 ||
-	    (rc = auth_json_strv(req->arena, json_object_get(role, "token_policies"),
-		 &tpl.policies, &tpl.npolicies)) != WRIT_OK) {
+	    (rc = auth_json_strv(req->arena, json_object_get(role, "token_policies"), &tpl.policies,
+	         &tpl.npolicies)) != WRIT_OK) {
 		json_decref(meta);
 		return auth_store_fail(resp, WRIT_ENOMEM, NULL, "approle login");
 	}
 	tpl.meta = meta;
 	tpl.display_name = "approle";
-	tpl.path = writ_arena_printf(req->arena, "%slogin",
-	    req->mount != NULL ? req->mount->path : "auth/approle/");
+	tpl.path = writ_arena_printf(
+	    req->arena, "%slogin", req->mount != NULL ? req->mount->path : "auth/approle/");
 	tpl.ttl = oint(role, "token_ttl");
 	tpl.max_ttl = oint(role, "token_max_ttl");
 	tpl.explicit_max_ttl = oint(role, "token_explicit_max_ttl");
@@ -1012,8 +1026,8 @@ login_issue(struct writ_req *req, struct writ_resp *resp, const json_t *role, co
 	tpl.bound_cidrs = json_array_size(tc) > 0 ? tc : json_object_get(role, "token_bound_cidrs");
 	tpl.batch = strcmp(ostr(role, "token_type"), "batch") == 0;
 	tpl.mount = req->mount;
-	rc = tpl.path != NULL ? writ_token_issue(req->core, req->arena, &tpl, &resp->auth, &err) :
-				WRIT_ENOMEM;
+	rc = tpl.path != NULL ? writ_token_issue(req->core, req->arena, &tpl, &resp->auth, &err)
+	                      : WRIT_ENOMEM;
 	json_decref(meta);
 	if (rc == WRIT_EINVAL)
 		return auth_bad(resp, err.msg);
@@ -1047,15 +1061,15 @@ login(struct writ_req *req, struct writ_resp *resp)
 		else if (strlen(secret) > AUTH_SECRET_MAX)
 			rc = WRIT_EDENIED;
 		else
-			rc = login_secret(req, resp, role, name, secret, &entry, msg, sizeof(msg),
-			    &err);
+			rc = login_secret(
+			    req, resp, role, name, secret, &entry, msg, sizeof(msg), &err);
 		if (rc == WRIT_EINVAL && msg[0] == '\0')
 			snprintf(msg, sizeof(msg), "missing secret_id");
 	} else if (rc == WRIT_OK &&
-		   !auth_cidrs_allow(json_object_get(role, "secret_id_bound_cidrs"),
-		       req->remote_addr)) {
-		snprintf(msg, sizeof(msg), "source address unauthorized by CIDR restrictions on "
-					   "the role");
+	    !auth_cidrs_allow(json_object_get(role, "secret_id_bound_cidrs"), req->remote_addr)) {
+		snprintf(msg, sizeof(msg),
+		    "source address unauthorized by CIDR restrictions on "
+		    "the role");
 		rc = WRIT_EINVAL;
 	}
 	if (rc == WRIT_OK)
@@ -1159,26 +1173,26 @@ role_sub(struct writ_req *req, struct writ_resp *resp, const struct ar_path *p)
 	const char *s = p->sub;
 
 	if (s[0] == '\0')
-		return op == WRIT_OP_READ ? role_read(req, resp, p->name) :
-		    op == WRIT_OP_DELETE  ? role_delete(req, resp, p->name) :
-		    is_write(op)	  ? role_write(req, resp, p->name) :
-					    auth_no_op(resp);
+		return op == WRIT_OP_READ  ? role_read(req, resp, p->name)
+		    : op == WRIT_OP_DELETE ? role_delete(req, resp, p->name)
+		    : is_write(op)         ? role_write(req, resp, p->name)
+		                           : auth_no_op(resp);
 	if (strcmp(s, "role-id") == 0)
-		return op == WRIT_OP_READ || is_write(op) ? role_id_op(req, resp, p->name) :
-							    auth_no_op(resp);
+		return op == WRIT_OP_READ || is_write(op) ? role_id_op(req, resp, p->name)
+		                                          : auth_no_op(resp);
 	if (strcmp(s, "secret-id") == 0)
-		return is_write(op)	       ? secret_create(req, resp, p->name, false) :
-		    op == WRIT_OP_LIST ? secret_list(req, resp, p->name) :
-					 auth_no_op(resp);
+		return is_write(op)      ? secret_create(req, resp, p->name, false)
+		    : op == WRIT_OP_LIST ? secret_list(req, resp, p->name)
+		                         : auth_no_op(resp);
 	if (strcmp(s, "custom-secret-id") == 0)
 		return is_write(op) ? secret_create(req, resp, p->name, true) : auth_no_op(resp);
 	if (strcmp(s, "secret-id/lookup") == 0 || strcmp(s, "secret-id-accessor/lookup") == 0)
-		return is_write(op) ? secret_lookup_destroy(req, resp, p->name, s[9] == '-', false) :
-				      auth_no_op(resp);
+		return is_write(op) ? secret_lookup_destroy(req, resp, p->name, s[9] == '-', false)
+		                    : auth_no_op(resp);
 	if (strcmp(s, "secret-id/destroy") == 0 || strcmp(s, "secret-id-accessor/destroy") == 0)
-		return is_write(op) || op == WRIT_OP_DELETE ?
-		    secret_lookup_destroy(req, resp, p->name, s[9] == '-', true) :
-		    auth_no_op(resp);
+		return is_write(op) || op == WRIT_OP_DELETE
+		    ? secret_lookup_destroy(req, resp, p->name, s[9] == '-', true)
+		    : auth_no_op(resp);
 	return auth_no_path(resp);
 }
 
@@ -1195,10 +1209,9 @@ writ_approle_handle(struct writ_req *req, struct writ_resp *resp)
 	if (strcmp(rel, "tidy/secret-id") == 0)
 		return is_write(req->op) ? tidy(req, resp) : auth_no_op(resp);
 	if (strcmp(rel, "role") == 0 || strcmp(rel, "role/") == 0)
-		return req->op == WRIT_OP_LIST ? list_keys(req, resp,
-						     writ_arena_printf(req->arena, "%srole/",
-							 prefix(req))) :
-						 auth_no_op(resp);
+		return req->op == WRIT_OP_LIST
+		    ? list_keys(req, resp, writ_arena_printf(req->arena, "%srole/", prefix(req)))
+		    : auth_no_op(resp);
 	if (strncmp(rel, "role/", 5) != 0)
 		return auth_no_path(resp);
 	rel += 5;

@@ -22,13 +22,13 @@
 #define TOK_PARENT_PREFIX "auth/token/parent/"
 #define TOK_ROLE_PREFIX   "auth/token/role/"
 
-#define AUTH_TXN_BATCH   64      /* keys touched per transaction in tree walks */
-#define AUTH_STACK_MAX   200000  /* bound on the revocation stack (cycles in a corrupt store) */
-#define AUTH_NAME_MAX    128     /* role names */
-#define AUTH_TOKEN_MAX   512     /* longest token text accepted */
-#define AUTH_SECRET_MAX  4096    /* longest secret_id accepted (Vault's HMAC input cap) */
-#define AUTH_CIDR_MAX    64      /* CIDR blocks in one list */
-#define AUTH_HASH_HEX    65      /* 64 hex digits and NUL */
+#define AUTH_TXN_BATCH  64     /* keys touched per transaction in tree walks */
+#define AUTH_STACK_MAX  200000 /* bound on the revocation stack (cycles in a corrupt store) */
+#define AUTH_NAME_MAX   128    /* role names */
+#define AUTH_TOKEN_MAX  512    /* longest token text accepted */
+#define AUTH_SECRET_MAX 4096   /* longest secret_id accepted (Vault's HMAC input cap) */
+#define AUTH_CIDR_MAX   64     /* CIDR blocks in one list */
+#define AUTH_HASH_HEX   65     /* 64 hex digits and NUL */
 
 /* ---------------------------------------------------------------------------
  * auth_util.c
@@ -52,8 +52,8 @@ bool auth_name_valid(const char *s);
  * remove duplicates, add "default" when add_default, and reduce to ["root"]
  * when "root" is present.  *out is an arena vector.
  */
-writ_rc auth_policies_sanitize(struct writ_arena *a, char *const *in, size_t n,
-    bool add_default, char ***out, size_t *nout);
+writ_rc auth_policies_sanitize(
+    struct writ_arena *a, char *const *in, size_t n, bool add_default, char ***out, size_t *nout);
 /* Remove name from a sorted vector in place. */
 void auth_strv_remove(char **v, size_t *n, const char *name);
 bool auth_strv_contains(char *const *v, size_t n, const char *s);
@@ -83,8 +83,8 @@ bool auth_cidrs_subset(const json_t *outer, const json_t *inner);
 char *auth_rfc3339(struct writ_arena *a, int64_t t);
 
 /* Map a store error onto resp (500, generic text) and log the detail. */
-writ_rc auth_store_fail(struct writ_resp *resp, writ_rc rc, const struct writ_err *err,
-    const char *what);
+writ_rc auth_store_fail(
+    struct writ_resp *resp, writ_rc rc, const struct writ_err *err, const char *what);
 /* 400 with a message. */
 writ_rc auth_bad(struct writ_resp *resp, const char *msg);
 /* 403 "permission denied". */
@@ -95,8 +95,8 @@ writ_rc auth_no_op(struct writ_resp *resp);
 /* Parse a JSON value stored in the store (NULL on bad JSON or ENOMEM). */
 json_t *auth_json_load(const unsigned char *val, size_t len);
 /* Serialise and put a JSON object at key inside t. */
-writ_rc auth_txn_put_json(struct writ_txn *t, const char *key, const json_t *v,
-    struct writ_err *err);
+writ_rc auth_txn_put_json(
+    struct writ_txn *t, const char *key, const json_t *v, struct writ_err *err);
 /* Remember the highest store sequence of a run of commits. */
 void auth_seq_max(uint64_t *acc, uint64_t seq);
 
@@ -107,14 +107,14 @@ void auth_seq_max(uint64_t *acc, uint64_t seq);
 /* A token record as stored, with the public view in t. */
 struct tok_rec {
 	struct writ_token t;
-	bool revoked;            /* revocation in progress: refused everywhere */
+	bool revoked; /* revocation in progress: refused everywhere */
 };
 
 /* What a new token gets; every value already validated and computed. */
 struct tok_spec {
-	char **policies;         /* sanitised */
+	char **policies; /* sanitised */
 	size_t npolicies;
-	json_t *meta;            /* borrowed, may be NULL */
+	json_t *meta; /* borrowed, may be NULL */
 	const char *display_name;
 	const char *path;
 	const char *role;        /* NULL = none */
@@ -127,7 +127,7 @@ struct tok_spec {
 	int64_t num_uses;
 	bool renewable;
 	bool batch;
-	json_t *bound_cidrs;     /* borrowed, may be NULL */
+	json_t *bound_cidrs; /* borrowed, may be NULL */
 };
 
 /* Drop the JSON references of a record; accepts NULL. */
@@ -164,11 +164,11 @@ writ_rc tok_find_accessor(struct writ_core *core, struct writ_arena *a, const ch
     struct tok_rec *out, uint64_t *seq, struct writ_err *err);
 
 /* Revoke hash and its descendants (explicit stack, bounded transactions). */
-writ_rc tok_revoke_tree(struct writ_core *core, const char *hash, uint64_t *seq,
-    struct writ_err *err);
+writ_rc tok_revoke_tree(
+    struct writ_core *core, const char *hash, uint64_t *seq, struct writ_err *err);
 /* Revoke hash only; its children become orphans. */
-writ_rc tok_revoke_orphan(struct writ_core *core, const char *hash, uint64_t *seq,
-    struct writ_err *err);
+writ_rc tok_revoke_orphan(
+    struct writ_core *core, const char *hash, uint64_t *seq, struct writ_err *err);
 
 /*
  * Renew a token: new TTL from increment (0 = the creation TTL), the period
@@ -189,7 +189,6 @@ writ_rc tok_tidy(struct writ_core *core, uint64_t *seq, struct writ_err *err);
  */
 json_t *tok_auth_json(const struct tok_rec *r, const char *client_token, int64_t ttl);
 /* The Vault lookup "data" object; id is the token text or "" (accessor lookups). */
-json_t *tok_lookup_json(struct writ_arena *a, const struct tok_rec *r, const char *id,
-    int64_t now);
+json_t *tok_lookup_json(struct writ_arena *a, const struct tok_rec *r, const char *id, int64_t now);
 
 #endif /* WRIT_LIB_AUTH_AUTH_INT_H */

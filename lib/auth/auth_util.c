@@ -15,7 +15,7 @@
 #include "auth_int.h"
 
 struct cidr {
-	int family;              /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	unsigned char addr[16];
 	unsigned bits;
 };
@@ -81,7 +81,7 @@ auth_name_valid(const char *s)
 		char c = s[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			c == '_' || c == '-' || c == '.'))
+		        c == '_' || c == '-' || c == '.'))
 			return false;
 	}
 	return true;
@@ -118,8 +118,8 @@ trim_lower(struct writ_arena *a, const char *s)
 }
 
 writ_rc
-auth_policies_sanitize(struct writ_arena *a, char *const *in, size_t n, bool add_default,
-    char ***out, size_t *nout)
+auth_policies_sanitize(
+    struct writ_arena *a, char *const *in, size_t n, bool add_default, char ***out, size_t *nout)
 {
 	char **v;
 	size_t i, k = 0, uniq, total;

@@ -35,11 +35,11 @@ struct tok_role {
 	bool renewable;
 	bool no_default_policy;
 	const char *path_suffix;
-	const char *token_type;  /* "default-service", "default-batch", "service", "batch" */
+	const char *token_type; /* "default-service", "default-batch", "service", "batch" */
 	int64_t period;
 	int64_t explicit_max_ttl;
 	int64_t num_uses;
-	json_t *bound_cidrs;     /* owned reference or NULL */
+	json_t *bound_cidrs; /* owned reference or NULL */
 };
 
 /* The fields of a create request. */
@@ -47,7 +47,7 @@ struct create_in {
 	const char *id;
 	char **policies;
 	size_t npolicies;
-	json_t *meta;            /* borrowed from the body */
+	json_t *meta; /* borrowed from the body */
 	const char *display_name;
 	const char *type;
 	int64_t ttl;
@@ -60,10 +60,10 @@ struct create_in {
 };
 
 static bool caller_sudo(const struct writ_req *req);
-static writ_rc create_common(struct writ_req *req, struct writ_resp *resp, bool orphan,
-    const struct tok_role *role);
-static writ_rc role_load(struct writ_req *req, const char *name, struct tok_role *out,
-    struct writ_err *err);
+static writ_rc create_common(
+    struct writ_req *req, struct writ_resp *resp, bool orphan, const struct tok_role *role);
+static writ_rc role_load(
+    struct writ_req *req, const char *name, struct tok_role *out, struct writ_err *err);
 static void role_clear(struct tok_role *r);
 
 /* ---------------------------------------------------------------------------
@@ -115,12 +115,12 @@ body_str(const struct writ_req *req, const char *name)
  */
 
 static writ_rc
-find_fail(struct writ_resp *resp, writ_rc rc, const struct writ_err *err, const char *msg,
-    int status)
+find_fail(
+    struct writ_resp *resp, writ_rc rc, const struct writ_err *err, const char *msg, int status)
 {
 	if (rc == WRIT_ENOTFOUND)
-		return writ_resp_err(resp, status == 403 ? WRIT_EDENIED : WRIT_EINVAL, status, "%s",
-		    msg);
+		return writ_resp_err(
+		    resp, status == 403 ? WRIT_EDENIED : WRIT_EINVAL, status, "%s", msg);
 	return auth_store_fail(resp, rc, err, "token lookup");
 }
 
@@ -185,8 +185,8 @@ h_lookup_accessor(struct writ_req *req, struct writ_resp *resp, const char *arg)
  */
 
 static writ_rc
-renew_common(struct writ_req *req, struct writ_resp *resp, const char *hash,
-    const char *client_token)
+renew_common(
+    struct writ_req *req, struct writ_resp *resp, const char *hash, const char *client_token)
 {
 	struct writ_err err = {0};
 	struct tok_rec r;
@@ -205,8 +205,8 @@ renew_common(struct writ_req *req, struct writ_resp *resp, const char *hash,
 		return auth_bad(resp, msg);
 	if (rc != WRIT_OK)
 		return auth_store_fail(resp, rc, &err, "renew");
-	resp->auth = tok_auth_json(&r, client_token,
-	    r.t.expire_time > auth_now() ? r.t.expire_time - auth_now() : 0);
+	resp->auth = tok_auth_json(
+	    &r, client_token, r.t.expire_time > auth_now() ? r.t.expire_time - auth_now() : 0);
 	tok_rec_clear(&r);
 	if (resp->auth == NULL)
 		return auth_store_fail(resp, WRIT_ENOMEM, NULL, "renew");
@@ -232,8 +232,8 @@ static writ_rc
 h_renew_self(struct writ_req *req, struct writ_resp *resp, const char *arg)
 {
 	(void)arg;
-	return renew_common(req, resp, req->token->id_hash,
-	    req->client_token ? req->client_token : "");
+	return renew_common(
+	    req, resp, req->token->id_hash, req->client_token ? req->client_token : "");
 }
 
 static writ_rc
@@ -419,7 +419,8 @@ create_parse(const struct writ_req *req, struct create_in *in, char *msg, size_t
 	in->type = body_str(req, "type");
 	rc = writ_req_strlist(req, "policies", &in->policies, &in->npolicies);
 	if (rc == WRIT_OK && json_is_object(meta)) {
-		json_object_foreach(meta, k, v) {
+		json_object_foreach(meta, k, v)
+		{
 			if (!json_is_string(v))
 				rc = WRIT_EINVAL;
 		}
@@ -435,12 +436,15 @@ create_parse(const struct writ_req *req, struct create_in *in, char *msg, size_t
 		rc = parse_dur(req, "period", NULL, &in->period);
 	if (rc == WRIT_OK && (rc = writ_req_int(req, "num_uses", &in->num_uses)) == WRIT_ENOTFOUND)
 		rc = WRIT_OK;
-	if (rc == WRIT_OK && (rc = writ_req_bool(req, "renewable", &in->renewable)) == WRIT_ENOTFOUND)
+	if (rc == WRIT_OK &&
+	    (rc = writ_req_bool(req, "renewable", &in->renewable)) == WRIT_ENOTFOUND)
 		rc = WRIT_OK;
-	if (rc == WRIT_OK && (rc = writ_req_bool(req, "no_parent", &in->no_parent)) == WRIT_ENOTFOUND)
+	if (rc == WRIT_OK &&
+	    (rc = writ_req_bool(req, "no_parent", &in->no_parent)) == WRIT_ENOTFOUND)
 		rc = WRIT_OK;
-	if (rc == WRIT_OK && (rc = writ_req_bool(req, "no_default_policy",
-				  &in->no_default_policy)) == WRIT_ENOTFOUND)
+	if (rc == WRIT_OK &&
+	    (rc = writ_req_bool(req, "no_default_policy", &in->no_default_policy)) ==
+	        WRIT_ENOTFOUND)
 		rc = WRIT_OK;
 	if (rc != WRIT_OK)
 		snprintf(msg, msglen, "Error decoding request: invalid field type");
@@ -449,8 +453,8 @@ create_parse(const struct writ_req *req, struct create_in *in, char *msg, size_t
 
 /* Vault's policy rules for a new token; *ok false means msg holds the refusal. */
 static writ_rc
-create_policies_role(struct writ_req *req, const struct tok_role *role,
-    const struct create_in *in, char ***out, size_t *n, char *msg, size_t msglen)
+create_policies_role(struct writ_req *req, const struct tok_role *role, const struct create_in *in,
+    char ***out, size_t *n, char *msg, size_t msglen)
 {
 	struct writ_arena *a = req->arena;
 	bool add = !in->no_default_policy &&
@@ -464,24 +468,26 @@ create_policies_role(struct writ_req *req, const struct tok_role *role,
 	    (rc = auth_policies_sanitize(a, in->policies, in->npolicies, add, out, n)) != WRIT_OK)
 		return rc;
 	if (role->nallowed > 0) {
-		rc = auth_policies_sanitize(a, role->allowed, role->nallowed, add, &allowed,
-		    &nallowed);
+		rc = auth_policies_sanitize(
+		    a, role->allowed, role->nallowed, add, &allowed, &nallowed);
 		if (rc != WRIT_OK)
 			return rc;
 		if (*n == 0) {
 			*out = allowed;
 			*n = nallowed;
 		} else if (!auth_strv_subset(allowed, nallowed, *out, *n)) {
-			snprintf(msg, msglen, "token policies must be subset of the role's allowed "
-					      "policies");
+			snprintf(msg, msglen,
+			    "token policies must be subset of the role's allowed "
+			    "policies");
 			return WRIT_EINVAL;
 		}
-	} else if (*n == 0 && (rc = auth_policies_sanitize(a, req->token->policies,
-				   req->token->npolicies, add, out, n)) != WRIT_OK) {
+	} else if (*n == 0 &&
+	    (rc = auth_policies_sanitize(
+	         a, req->token->policies, req->token->npolicies, add, out, n)) != WRIT_OK) {
 		return rc;
 	}
-	if ((rc = auth_policies_sanitize(a, role->disallowed, role->ndisallowed, false, &dis,
-		 &ndis)) != WRIT_OK)
+	if ((rc = auth_policies_sanitize(
+	         a, role->disallowed, role->ndisallowed, false, &dis, &ndis)) != WRIT_OK)
 		return rc;
 	for (i = 0; i < *n; i++) {
 		if (auth_strv_contains(dis, ndis, (*out)[i])) {
@@ -510,11 +516,11 @@ create_policies(struct writ_req *req, const struct tok_role *role, const struct 
 		nwant = parent->npolicies;
 		rc = WRIT_OK;
 	} else if (!sudo) {
-		rc = auth_policies_sanitize(req->arena, in->policies, in->npolicies, false, &pin,
-		    &nin);
+		rc = auth_policies_sanitize(
+		    req->arena, in->policies, in->npolicies, false, &pin, &nin);
 		if (rc == WRIT_OK)
-			rc = auth_policies_sanitize(req->arena, parent->policies, parent->npolicies,
-			    false, &ppar, &npar);
+			rc = auth_policies_sanitize(
+			    req->arena, parent->policies, parent->npolicies, false, &ppar, &npar);
 		if (rc == WRIT_OK && !auth_strv_subset(ppar, npar, pin, nin)) {
 			snprintf(msg, msglen, "child policies must be subset of parent");
 			rc = WRIT_EINVAL;
@@ -562,7 +568,8 @@ create_ttl(struct writ_req *req, const struct tok_spec *spec, int64_t req_ttl, b
 	if (ttl == 0 && spec->explicit_max_ttl > 0)
 		ttl = spec->explicit_max_ttl;
 	if (ttl == 0 && parent->expire_time != 0) {
-		snprintf(msg, msglen, "expiring root tokens cannot create non-expiring root tokens");
+		snprintf(
+		    msg, msglen, "expiring root tokens cannot create non-expiring root tokens");
 		return WRIT_EINVAL;
 	}
 	if (spec->parent_hash != NULL && parent->expire_time != 0) {
@@ -586,8 +593,9 @@ create_shape(struct writ_req *req, const struct tok_role *role, struct create_in
 
 	if (role != NULL && strcmp(role->token_type, "service") == 0)
 		type = "service";
-	else if (role != NULL && (strcmp(role->token_type, "batch") == 0 ||
-				     (strcmp(role->token_type, "default-batch") == 0 && !type[0])))
+	else if (role != NULL &&
+	    (strcmp(role->token_type, "batch") == 0 ||
+	        (strcmp(role->token_type, "default-batch") == 0 && !type[0])))
 		type = "batch";
 	spec->batch = strcmp(type, "batch") == 0;
 	if (!spec->batch && type[0] != '\0' && strcmp(type, "service") != 0) {
@@ -596,8 +604,9 @@ create_shape(struct writ_req *req, const struct tok_role *role, struct create_in
 	}
 	if (spec->batch && (in->explicit_max_ttl > 0 || in->num_uses != 0 || in->period > 0)) {
 		snprintf(msg, msglen, "batch tokens cannot have \"%s\" set",
-		    in->explicit_max_ttl > 0 ? "explicit_max_ttl" :
-		    in->num_uses != 0	      ? "num_uses" : "period");
+		    in->explicit_max_ttl > 0 ? "explicit_max_ttl"
+		        : in->num_uses != 0  ? "num_uses"
+		                             : "period");
 		return WRIT_EINVAL;
 	}
 	if (in->num_uses < 0) {
@@ -615,15 +624,15 @@ create_shape(struct writ_req *req, const struct tok_role *role, struct create_in
 			return WRIT_ENOMEM;
 		for (i = 0; dn[i] != '\0'; i++)
 			if (!((dn[i] >= 'a' && dn[i] <= 'z') || (dn[i] >= 'A' && dn[i] <= 'Z') ||
-				(dn[i] >= '0' && dn[i] <= '9') || dn[i] == '-'))
+			        (dn[i] >= '0' && dn[i] <= '9') || dn[i] == '-'))
 				dn[i] = '-';
 		while (i > 0 && dn[i - 1] == '-')
 			dn[--i] = '\0';
 		spec->display_name = dn;
 	}
-	spec->path = role != NULL && role->path_suffix[0] != '\0' ?
-	    writ_arena_printf(req->arena, "auth/token/%s/%s", req->rel, role->path_suffix) :
-	    writ_arena_printf(req->arena, "auth/token/%s", req->rel);
+	spec->path = role != NULL && role->path_suffix[0] != '\0'
+	    ? writ_arena_printf(req->arena, "auth/token/%s/%s", req->rel, role->path_suffix)
+	    : writ_arena_printf(req->arena, "auth/token/%s", req->rel);
 	return spec->path != NULL ? WRIT_OK : WRIT_ENOMEM;
 }
 
@@ -641,7 +650,8 @@ create_lineage(struct writ_req *req, const struct tok_role *role, const struct c
 		spec->bound_cidrs = role->bound_cidrs;
 	} else if (in->no_parent) {
 		if (!sudo) {
-			snprintf(msg, msglen, "root or sudo privileges required to create orphan token");
+			snprintf(
+			    msg, msglen, "root or sudo privileges required to create orphan token");
 			return WRIT_EINVAL;
 		}
 		spec->parent_hash = NULL;
@@ -652,7 +662,8 @@ create_lineage(struct writ_req *req, const struct tok_role *role, const struct c
 		spec->bound_cidrs = parent->bound_cidrs;
 	if (in->id != NULL) {
 		if (!sudo) {
-			snprintf(msg, msglen, "root or sudo privileges required to specify token id");
+			snprintf(
+			    msg, msglen, "root or sudo privileges required to specify token id");
 			return WRIT_EINVAL;
 		}
 		if (strchr(in->id, '.') != NULL || strlen(in->id) > AUTH_TOKEN_MAX) {
@@ -707,8 +718,8 @@ create_issue(struct writ_req *req, struct writ_resp *resp, struct tok_spec *spec
 }
 
 static writ_rc
-create_common(struct writ_req *req, struct writ_resp *resp, bool orphan,
-    const struct tok_role *role)
+create_common(
+    struct writ_req *req, struct writ_resp *resp, bool orphan, const struct tok_role *role)
 {
 	const struct writ_token *parent = req->token;
 	struct create_in in;
@@ -728,14 +739,14 @@ create_common(struct writ_req *req, struct writ_resp *resp, bool orphan,
 		in.no_default_policy = in.no_default_policy || role->no_default_policy;
 	}
 	if ((rc = create_shape(req, role, &in, &spec, msg, sizeof(msg))) == WRIT_OK &&
-	    (rc = create_lineage(req, role, &in, orphan, sudo, &spec, msg, sizeof(msg))) ==
-		WRIT_OK)
-		rc = create_policies(req, role, &in, sudo, &spec.policies, &spec.npolicies, msg,
-		    sizeof(msg));
+	    (rc = create_lineage(req, role, &in, orphan, sudo, &spec, msg, sizeof(msg))) == WRIT_OK)
+		rc = create_policies(
+		    req, role, &in, sudo, &spec.policies, &spec.npolicies, msg, sizeof(msg));
 	if (rc == WRIT_OK && auth_strv_contains(spec.policies, spec.npolicies, "root")) {
 		if (!parent->root)
-			snprintf(msg, sizeof(msg), "root tokens may not be created without parent "
-						   "token being root");
+			snprintf(msg, sizeof(msg),
+			    "root tokens may not be created without parent "
+			    "token being root");
 		else if (spec.batch)
 			snprintf(msg, sizeof(msg), "batch tokens cannot be root tokens");
 		rc = msg[0] != '\0' ? WRIT_EINVAL : WRIT_OK;
@@ -818,9 +829,9 @@ role_from_json(struct writ_arena *a, const json_t *o, struct tok_role *r)
 
 	memset(r, 0, sizeof(*r));
 	if ((rc = auth_json_strv(a, json_object_get(o, "allowed_policies"), &r->allowed,
-		 &r->nallowed)) != WRIT_OK ||
+	         &r->nallowed)) != WRIT_OK ||
 	    (rc = auth_json_strv(a, json_object_get(o, "disallowed_policies"), &r->disallowed,
-		 &r->ndisallowed)) != WRIT_OK)
+	         &r->ndisallowed)) != WRIT_OK)
 		return rc;
 	r->name = writ_arena_strdup(a, ostr(o, "name", ""));
 	r->path_suffix = writ_arena_strdup(a, ostr(o, "path_suffix", ""));
@@ -899,7 +910,7 @@ role_read(struct writ_req *req, struct writ_resp *resp, const char *name)
 	/* Vault's tokenutil names of the same fields, and the unsupported globs. */
 	if (json_object_set(d, "token_period", json_object_get(d, "period")) != 0 ||
 	    json_object_set(d, "token_explicit_max_ttl", json_object_get(d, "explicit_max_ttl")) !=
-		0 ||
+	        0 ||
 	    json_object_set(d, "token_bound_cidrs", json_object_get(d, "bound_cidrs")) != 0 ||
 	    json_object_set_new(d, "allowed_policies_glob", json_array()) != 0 ||
 	    json_object_set_new(d, "disallowed_policies_glob", json_array()) != 0 ||
@@ -920,25 +931,27 @@ role_apply(struct writ_req *req, struct tok_role *r, char *msg, size_t msglen)
 	writ_rc rc = WRIT_OK, frc;
 
 	if ((frc = writ_req_strlist(req, "allowed_policies", &r->allowed, &r->nallowed)) !=
-		WRIT_OK && frc != WRIT_ENOTFOUND)
+	        WRIT_OK &&
+	    frc != WRIT_ENOTFOUND)
 		rc = frc;
-	if ((frc = writ_req_strlist(req, "disallowed_policies", &r->disallowed,
-		 &r->ndisallowed)) != WRIT_OK && frc != WRIT_ENOTFOUND)
+	if ((frc = writ_req_strlist(req, "disallowed_policies", &r->disallowed, &r->ndisallowed)) !=
+	        WRIT_OK &&
+	    frc != WRIT_ENOTFOUND)
 		rc = frc;
 	if ((frc = writ_req_bool(req, "orphan", &r->orphan)) == WRIT_EINVAL ||
 	    (frc = writ_req_bool(req, "renewable", &r->renewable)) == WRIT_EINVAL ||
 	    (frc = writ_req_bool(req, "token_no_default_policy", &r->no_default_policy)) ==
-		WRIT_EINVAL ||
+	        WRIT_EINVAL ||
 	    (frc = writ_req_int(req, "token_num_uses", &r->num_uses)) == WRIT_EINVAL ||
-	    (frc = writ_req_duration(req, auth_body_pick(req, "token_period", "period"),
-		 &r->period)) == WRIT_EINVAL ||
+	    (frc = writ_req_duration(
+	         req, auth_body_pick(req, "token_period", "period"), &r->period)) == WRIT_EINVAL ||
 	    (frc = writ_req_duration(req,
-		 auth_body_pick(req, "token_explicit_max_ttl", "explicit_max_ttl"),
-		 &r->explicit_max_ttl)) == WRIT_EINVAL)
+	         auth_body_pick(req, "token_explicit_max_ttl", "explicit_max_ttl"),
+	         &r->explicit_max_ttl)) == WRIT_EINVAL)
 		rc = WRIT_EINVAL;
 	if (rc == WRIT_OK && r->nallowed > 0)
-		rc = auth_policies_sanitize(req->arena, r->allowed, r->nallowed, false, &r->allowed,
-		    &r->nallowed);
+		rc = auth_policies_sanitize(
+		    req->arena, r->allowed, r->nallowed, false, &r->allowed, &r->nallowed);
 	if (rc == WRIT_OK && r->ndisallowed > 0)
 		rc = auth_policies_sanitize(req->arena, r->disallowed, r->ndisallowed, false,
 		    &r->disallowed, &r->ndisallowed);
@@ -974,13 +987,15 @@ role_check(const struct tok_role *r, char *msg, size_t msglen)
 	else if (strstr(r->path_suffix, "..") != NULL || strlen(r->path_suffix) > AUTH_NAME_MAX)
 		snprintf(msg, msglen, "error registering path suffix: invalid suffix");
 	else if (r->num_uses < 0 || r->period < 0 || r->explicit_max_ttl < 0)
-		snprintf(msg, msglen, "token_num_uses, period and explicit_max_ttl must be positive");
+		snprintf(
+		    msg, msglen, "token_num_uses, period and explicit_max_ttl must be positive");
 	else if (auth_cidrs_validate(r->bound_cidrs) != WRIT_OK)
 		snprintf(msg, msglen, "invalid token_bound_cidrs");
-	else if (strcmp(r->token_type, "batch") == 0 && (r->period > 0 ||
-							   r->explicit_max_ttl > 0 || r->num_uses > 0))
-		snprintf(msg, msglen, "batch tokens cannot have period, explicit_max_ttl or "
-				      "token_num_uses set");
+	else if (strcmp(r->token_type, "batch") == 0 &&
+	    (r->period > 0 || r->explicit_max_ttl > 0 || r->num_uses > 0))
+		snprintf(msg, msglen,
+		    "batch tokens cannot have period, explicit_max_ttl or "
+		    "token_num_uses set");
 	else
 		return WRIT_OK;
 	return WRIT_EINVAL;
@@ -1009,8 +1024,8 @@ role_write(struct writ_req *req, struct writ_resp *resp, const char *name)
 	if ((rc = role_apply(req, &r, msg, sizeof(msg))) != WRIT_OK ||
 	    (rc = role_check(&r, msg, sizeof(msg))) != WRIT_OK) {
 		role_clear(&r);
-		return rc == WRIT_ENOMEM ? auth_store_fail(resp, rc, NULL, "role") :
-					   auth_bad(resp, msg);
+		return rc == WRIT_ENOMEM ? auth_store_fail(resp, rc, NULL, "role")
+		                         : auth_bad(resp, msg);
 	}
 	o = role_to_json(&r);
 	key = writ_arena_printf(req->arena, "%s%s", TOK_ROLE_PREFIX, name);
@@ -1035,8 +1050,8 @@ role_delete(struct writ_req *req, struct writ_resp *resp, const char *name)
 	char *key = writ_arena_printf(req->arena, "%s%s", TOK_ROLE_PREFIX, name);
 	writ_rc rc = key == NULL ? WRIT_ENOMEM : writ_txn_begin(req->core->store, &t, &err);
 
-	if (rc == WRIT_OK && ((rc = writ_txn_delete(t, key, &err)) == WRIT_OK ||
-				 rc == WRIT_ENOTFOUND)) {
+	if (rc == WRIT_OK &&
+	    ((rc = writ_txn_delete(t, key, &err)) == WRIT_OK || rc == WRIT_ENOTFOUND)) {
 		rc = writ_txn_commit(t, &resp->store_seq, &err);
 		t = NULL;
 	}
@@ -1073,27 +1088,27 @@ h_roles(struct writ_req *req, struct writ_resp *resp, const char *arg)
  */
 
 static const struct route {
-	const char *path;        /* exact, or a prefix when it ends in '/' */
+	const char *path; /* exact, or a prefix when it ends in '/' */
 	unsigned ops;
 	route_fn fn;
 } routes[] = {
-	{"accessors", OP(WRIT_OP_LIST), h_accessors},
-	{"create", OPS_W, h_create},
-	{"create-orphan", OPS_W, h_create_orphan},
-	{"create/", OPS_W, h_create_role},
-	{"lookup", OPS_W, h_lookup},
-	{"lookup-accessor", OPS_W, h_lookup_accessor},
-	{"lookup-self", OPS_W | OP(WRIT_OP_READ), h_lookup_self},
-	{"renew", OPS_W, h_renew},
-	{"renew-accessor", OPS_W, h_renew_accessor},
-	{"renew-self", OPS_W, h_renew_self},
-	{"revoke", OPS_W, h_revoke},
-	{"revoke-accessor", OPS_W, h_revoke_accessor},
-	{"revoke-orphan", OPS_W, h_revoke_orphan},
-	{"revoke-self", OPS_W, h_revoke_self},
-	{"roles", OP(WRIT_OP_LIST), h_roles},
-	{"roles/", OPS_W | OP(WRIT_OP_READ) | OP(WRIT_OP_DELETE), h_role},
-	{"tidy", OPS_W, h_tidy},
+    {"accessors", OP(WRIT_OP_LIST), h_accessors},
+    {"create", OPS_W, h_create},
+    {"create-orphan", OPS_W, h_create_orphan},
+    {"create/", OPS_W, h_create_role},
+    {"lookup", OPS_W, h_lookup},
+    {"lookup-accessor", OPS_W, h_lookup_accessor},
+    {"lookup-self", OPS_W | OP(WRIT_OP_READ), h_lookup_self},
+    {"renew", OPS_W, h_renew},
+    {"renew-accessor", OPS_W, h_renew_accessor},
+    {"renew-self", OPS_W, h_renew_self},
+    {"revoke", OPS_W, h_revoke},
+    {"revoke-accessor", OPS_W, h_revoke_accessor},
+    {"revoke-orphan", OPS_W, h_revoke_orphan},
+    {"revoke-self", OPS_W, h_revoke_self},
+    {"roles", OP(WRIT_OP_LIST), h_roles},
+    {"roles/", OPS_W | OP(WRIT_OP_READ) | OP(WRIT_OP_DELETE), h_role},
+    {"tidy", OPS_W, h_tidy},
 };
 
 writ_rc

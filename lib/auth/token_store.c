@@ -36,16 +36,16 @@ static writ_rc rec_decode(struct writ_arena *a, const char *hash, const unsigned
 static json_t *rec_encode(const struct tok_rec *r);
 static writ_rc rec_fill(struct writ_arena *a, const struct tok_spec *spec, const char *text,
     int64_t now, struct tok_rec *r);
-static writ_rc create_txn(struct writ_core *core, struct writ_arena *a,
-    const struct tok_rec *r, uint64_t *seq, struct writ_err *err);
+static writ_rc create_txn(struct writ_core *core, struct writ_arena *a, const struct tok_rec *r,
+    uint64_t *seq, struct writ_err *err);
 static writ_rc txn_del(struct writ_txn *t, const char *key, struct writ_err *err);
-static writ_rc txn_absent(struct writ_txn *t, struct writ_arena *a, const char *key,
-    struct writ_err *err);
+static writ_rc txn_absent(
+    struct writ_txn *t, struct writ_arena *a, const char *key, struct writ_err *err);
 static writ_rc find_hash(struct writ_core *core, struct writ_arena *a, const char *hash,
     struct tok_rec *out, uint64_t *seq, struct writ_err *err);
 static writ_rc hs_push(struct hstack *s, const char *h);
-static writ_rc mark_revoked(struct writ_txn *t, struct writ_arena *a, const char *hash,
-    bool *found, struct writ_err *err);
+static writ_rc mark_revoked(
+    struct writ_txn *t, struct writ_arena *a, const char *hash, bool *found, struct writ_err *err);
 static writ_rc delete_leaf(struct writ_txn *t, struct writ_arena *a, const char *hash,
     const char *known_parent, struct writ_err *err);
 static writ_rc revoke_start(struct writ_core *core, struct writ_arena *a, const char *hash,
@@ -100,8 +100,8 @@ rec_decode(struct writ_arena *a, const char *hash, const unsigned char *val, siz
 	snprintf(t->id_hash, sizeof(t->id_hash), "%s", hash);
 	snprintf(t->accessor, sizeof(t->accessor), "%s", jstr(o, "accessor"));
 	snprintf(t->parent_hash, sizeof(t->parent_hash), "%s", jstr(o, "parent"));
-	if ((rc = auth_json_strv(a, json_object_get(o, "policies"), &t->policies,
-		 &t->npolicies)) != WRIT_OK)
+	if ((rc = auth_json_strv(a, json_object_get(o, "policies"), &t->policies, &t->npolicies)) !=
+	    WRIT_OK)
 		goto out;
 	rc = WRIT_ENOMEM;
 	if ((t->display_name = writ_arena_strdup(a, jstr(o, "display_name"))) == NULL ||
@@ -123,9 +123,11 @@ rec_decode(struct writ_arena *a, const char *hash, const unsigned char *val, siz
 	t->orphan = t->parent_hash[0] == '\0';
 	t->root = auth_strv_contains(t->policies, t->npolicies, "root");
 	out->revoked = json_is_true(json_object_get(o, "revoked"));
-	if (json_is_object(v = json_object_get(o, "meta")))
+	v = json_object_get(o, "meta");
+	if (json_is_object(v))
 		t->meta = json_incref(v);
-	if (json_is_array(v = json_object_get(o, "bound_cidrs")))
+	v = json_object_get(o, "bound_cidrs");
+	if (json_is_array(v))
 		t->bound_cidrs = json_incref(v);
 	rc = WRIT_OK;
 out:
@@ -143,16 +145,21 @@ rec_encode(const struct tok_rec *r)
 		const char *name;
 		int64_t v;
 	} ints[] = {
-		{"creation_time", t->creation_time}, {"creation_ttl", t->creation_ttl},
-		{"expire_time", t->expire_time}, {"explicit_max_ttl", t->explicit_max_ttl},
-		{"period", t->period}, {"issue_time", t->issue_time}, {"num_uses", t->num_uses},
-		{"max_ttl", t->max_ttl}, {"last_renewal_time", t->last_renewal_time},
+	    {"creation_time", t->creation_time},
+	    {"creation_ttl", t->creation_ttl},
+	    {"expire_time", t->expire_time},
+	    {"explicit_max_ttl", t->explicit_max_ttl},
+	    {"period", t->period},
+	    {"issue_time", t->issue_time},
+	    {"num_uses", t->num_uses},
+	    {"max_ttl", t->max_ttl},
+	    {"last_renewal_time", t->last_renewal_time},
 	};
 	json_t *o;
 	size_t i;
 
-	o = json_pack("{s:i, s:s, s:o, s:O?, s:s, s:s, s:s, s:s, s:s, s:s, s:O?, s:b, s:b}", "v",
-	    1, "type", t->batch ? "batch" : "service", "policies",
+	o = json_pack("{s:i, s:s, s:o, s:O?, s:s, s:s, s:s, s:s, s:s, s:s, s:O?, s:b, s:b}", "v", 1,
+	    "type", t->batch ? "batch" : "service", "policies",
 	    auth_strv_json(t->policies, t->npolicies), "meta", t->meta, "display_name",
 	    t->display_name ? t->display_name : "", "path", t->path ? t->path : "", "role",
 	    t->role ? t->role : "", "entity_id", "", "parent", t->parent_hash, "accessor",
@@ -200,8 +207,8 @@ tok_rec_get(struct writ_store *s, struct writ_txn *t, struct writ_arena *a, cons
 	if (!hash_valid(hash))
 		return WRIT_ENOTFOUND;
 	snprintf(key, sizeof(key), "%s%s", TOK_ID_PREFIX, hash);
-	rc = t != NULL ? writ_txn_get(t, a, key, &val, &len, err) :
-			 writ_store_get(s, a, key, &val, &len, err);
+	rc = t != NULL ? writ_txn_get(t, a, key, &val, &len, err)
+	               : writ_store_get(s, a, key, &val, &len, err);
 	if (rc != WRIT_OK)
 		return rc;
 	if ((rc = rec_decode(a, hash, val, len, out)) == WRIT_EPARSE)
@@ -286,14 +293,15 @@ rec_fill(struct writ_arena *a, const struct tok_spec *spec, const char *text, in
 	t->orphan = t->parent_hash[0] == '\0';
 	t->root = auth_strv_contains(t->policies, t->npolicies, "root");
 	t->meta = json_is_object(spec->meta) ? json_incref(spec->meta) : NULL;
-	t->bound_cidrs = json_is_array(spec->bound_cidrs) && json_array_size(spec->bound_cidrs) > 0 ?
-	    json_incref(spec->bound_cidrs) : NULL;
+	t->bound_cidrs = json_is_array(spec->bound_cidrs) && json_array_size(spec->bound_cidrs) > 0
+	    ? json_incref(spec->bound_cidrs)
+	    : NULL;
 	return WRIT_OK;
 }
 
 static writ_rc
-create_txn(struct writ_core *core, struct writ_arena *a, const struct tok_rec *r,
-    uint64_t *seq, struct writ_err *err)
+create_txn(struct writ_core *core, struct writ_arena *a, const struct tok_rec *r, uint64_t *seq,
+    struct writ_err *err)
 {
 	struct writ_txn *t = NULL;
 	struct tok_rec parent = {0};
@@ -308,8 +316,10 @@ create_txn(struct writ_core *core, struct writ_arena *a, const struct tok_rec *r
 		goto out;
 	if (p[0] != '\0') {
 		rc = tok_rec_get(NULL, t, a, p, &parent, err);
-		if (rc == WRIT_ENOTFOUND || (rc == WRIT_OK && (parent.revoked ||
-		    parent.t.num_uses < 0 || tok_rec_expired(&parent, auth_now()))))
+		if (rc == WRIT_ENOTFOUND ||
+		    (rc == WRIT_OK &&
+		        (parent.revoked || parent.t.num_uses < 0 ||
+		            tok_rec_expired(&parent, auth_now()))))
 			rc = WRIT_ERR(err, WRIT_EDENIED, "parent token is no longer valid");
 		if (rc != WRIT_OK)
 			goto out;
@@ -331,8 +341,8 @@ out:
 }
 
 writ_rc
-tok_create(struct writ_core *core, struct writ_arena *a, const struct tok_spec *spec,
-    char **token, struct tok_rec *out, uint64_t *seq, struct writ_err *err)
+tok_create(struct writ_core *core, struct writ_arena *a, const struct tok_spec *spec, char **token,
+    struct tok_rec *out, uint64_t *seq, struct writ_err *err)
 {
 	struct tok_rec r = {0};
 	char *text = NULL, *rnd;
@@ -392,8 +402,8 @@ find_hash(struct writ_core *core, struct writ_arena *a, const char *hash, struct
 }
 
 writ_rc
-tok_find_token(struct writ_core *core, struct writ_arena *a, const char *token,
-    struct tok_rec *out, uint64_t *seq, struct writ_err *err)
+tok_find_token(struct writ_core *core, struct writ_arena *a, const char *token, struct tok_rec *out,
+    uint64_t *seq, struct writ_err *err)
 {
 	char hash[AUTH_HASH_HEX];
 	size_t len = token != NULL ? strlen(token) : 0;
@@ -451,8 +461,8 @@ hs_push(struct hstack *s, const char *h)
 }
 
 static writ_rc
-mark_revoked(struct writ_txn *t, struct writ_arena *a, const char *hash, bool *found,
-    struct writ_err *err)
+mark_revoked(
+    struct writ_txn *t, struct writ_arena *a, const char *hash, bool *found, struct writ_err *err)
 {
 	struct tok_rec r;
 	writ_rc rc = tok_rec_get(NULL, t, a, hash, &r, err);
@@ -703,8 +713,9 @@ renew_ttl(struct writ_core *core, const struct writ_mount *m, struct writ_txn *t
 		ttl = tk->period;
 		rem = cap_from(tk->creation_time, tk->explicit_max_ttl, now);
 	} else {
-		ttl = increment > 0 ? increment :
-		    tk->creation_ttl > 0 ? tk->creation_ttl : writ_core_ttl(core, m, 0);
+		ttl = increment > 0        ? increment
+		    : tk->creation_ttl > 0 ? tk->creation_ttl
+		                           : writ_core_ttl(core, m, 0);
 		max = tk->max_ttl > 0 && tk->max_ttl < sysmax ? tk->max_ttl : sysmax;
 		if (tk->explicit_max_ttl > 0 && tk->explicit_max_ttl < max)
 			max = tk->explicit_max_ttl;
@@ -778,8 +789,8 @@ typedef writ_rc (*tidy_fn)(struct writ_core *core, struct writ_arena *a, const c
     uint64_t *seq, struct writ_err *err);
 
 static writ_rc
-tidy_walk(struct writ_core *core, const char *prefix, tidy_fn fn, uint64_t *seq,
-    struct writ_err *err)
+tidy_walk(
+    struct writ_core *core, const char *prefix, tidy_fn fn, uint64_t *seq, struct writ_err *err)
 {
 	struct writ_arena *a = writ_arena_new(0, 0), *ka = writ_arena_new(0, 0);
 	char after[WRIT_STORE_KEY_MAX + 1] = "";
@@ -793,8 +804,8 @@ tidy_walk(struct writ_core *core, const char *prefix, tidy_fn fn, uint64_t *seq,
 	}
 	for (;;) {
 		writ_arena_reset(ka);
-		rc = writ_store_list(core->store, ka, prefix, after[0] ? after : NULL, 128, &keys,
-		    &n, err);
+		rc = writ_store_list(
+		    core->store, ka, prefix, after[0] ? after : NULL, 128, &keys, &n, err);
 		if (rc != WRIT_OK || n == 0)
 			break;
 		for (i = 0; rc == WRIT_OK && i < n; i++) {
@@ -956,8 +967,8 @@ lookup_extras(struct writ_arena *a, const struct writ_token *t, json_t *o)
 	if (t->last_renewal_time != 0) {
 		if ((s = auth_rfc3339(a, t->last_renewal_time)) == NULL)
 			return WRIT_ENOMEM;
-		bad |= json_object_set_new(o, "last_renewal_time",
-		    json_integer(t->last_renewal_time));
+		bad |=
+		    json_object_set_new(o, "last_renewal_time", json_integer(t->last_renewal_time));
 		bad |= json_object_set_new(o, "last_renewal", json_string(s));
 	}
 	return bad ? WRIT_ENOMEM : WRIT_OK;
@@ -975,15 +986,15 @@ tok_lookup_json(struct writ_arena *a, const struct tok_rec *r, const char *id, i
 	if (issue == NULL || (t->expire_time != 0 && expire == NULL))
 		return NULL;
 	o = json_pack("{s:s, s:I, s:I, s:s, s:s, s:s?, s:I, s:s, s:s, s:O?, s:I, s:b, s:s, "
-		      "s:o, s:b, s:I, s:s}",
-	    "accessor", t->accessor, "creation_time", (json_int_t)t->creation_time,
-	    "creation_ttl", (json_int_t)t->creation_ttl, "display_name",
-	    t->display_name ? t->display_name : "", "entity_id", "", "expire_time", expire,
-	    "explicit_max_ttl", (json_int_t)t->explicit_max_ttl, "id", id, "issue_time", issue,
-	    "meta", t->meta, "num_uses", (json_int_t)(t->num_uses > 0 ? t->num_uses : 0),
-	    "orphan", t->orphan, "path", t->path ? t->path : "", "policies",
-	    auth_strv_json(t->policies, t->npolicies), "renewable", t->renewable, "ttl",
-	    (json_int_t)ttl, "type", t->batch ? "batch" : "service");
+	              "s:o, s:b, s:I, s:s}",
+	    "accessor", t->accessor, "creation_time", (json_int_t)t->creation_time, "creation_ttl",
+	    (json_int_t)t->creation_ttl, "display_name", t->display_name ? t->display_name : "",
+	    "entity_id", "", "expire_time", expire, "explicit_max_ttl",
+	    (json_int_t)t->explicit_max_ttl, "id", id, "issue_time", issue, "meta", t->meta,
+	    "num_uses", (json_int_t)(t->num_uses > 0 ? t->num_uses : 0), "orphan", t->orphan,
+	    "path", t->path ? t->path : "", "policies", auth_strv_json(t->policies, t->npolicies),
+	    "renewable", t->renewable, "ttl", (json_int_t)ttl, "type",
+	    t->batch ? "batch" : "service");
 	if (o != NULL && lookup_extras(a, t, o) != WRIT_OK) {
 		json_decref(o);
 		o = NULL;
@@ -1029,9 +1040,8 @@ out:
 }
 
 static writ_rc
-auth_check(struct writ_core *core, struct writ_arena *a, const char *hash,
-    const char *remote_addr, struct tok_rec *r, bool *last_use, uint64_t *seq,
-    struct writ_err *err)
+auth_check(struct writ_core *core, struct writ_arena *a, const char *hash, const char *remote_addr,
+    struct tok_rec *r, bool *last_use, uint64_t *seq, struct writ_err *err)
 {
 	writ_rc rc = tok_rec_get(core->store, NULL, a, hash, r, err);
 
@@ -1089,15 +1099,42 @@ out:
 }
 
 writ_rc
-writ_token_create_root(struct writ_core *core, struct writ_arena *a, char **token,
-    struct writ_err *err)
+writ_token_lookup(struct writ_core *core, struct writ_arena *a, const char *token,
+    struct writ_token **out, struct writ_err *err)
+{
+	struct tok_rec r = {0};
+	struct writ_token *t;
+	uint64_t seq = 0;
+	writ_rc rc = tok_find_token(core, a, token, &r, &seq, err), src;
+
+	if (seq != 0 && (src = writ_store_sync(core->store, seq, err)) != WRIT_OK && rc == WRIT_OK)
+		rc = src;
+	if (rc == WRIT_ENOTFOUND)
+		rc = WRIT_ERR(err, WRIT_EDENIED, "permission denied");
+	if (rc != WRIT_OK)
+		goto out;
+	if ((t = writ_arena_alloc(a, sizeof(*t))) == NULL) {
+		rc = WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+		goto out;
+	}
+	*t = r.t;
+	memset(&r, 0, sizeof(r));
+	*out = t;
+out:
+	tok_rec_clear(&r);
+	return rc;
+}
+
+writ_rc
+writ_token_create_root(
+    struct writ_core *core, struct writ_arena *a, char **token, struct writ_err *err)
 {
 	static char *root_policies[] = {"root", NULL};
 	struct tok_spec spec = {
-		.policies = root_policies,
-		.npolicies = 1,
-		.display_name = "root",
-		.path = "auth/token/root",
+	    .policies = root_policies,
+	    .npolicies = 1,
+	    .display_name = "root",
+	    .path = "auth/token/root",
 	};
 	struct tok_rec r = {0};
 	uint64_t seq = 0;
@@ -1163,8 +1200,8 @@ writ_token_issue(struct writ_core *core, struct writ_arena *a,
 
 	if ((rc = issue_check(tpl, err)) != WRIT_OK)
 		goto out;
-	if ((rc = auth_policies_sanitize(a, tpl->policies, tpl->npolicies,
-		 !tpl->no_default_policy, &spec.policies, &spec.npolicies)) != WRIT_OK) {
+	if ((rc = auth_policies_sanitize(a, tpl->policies, tpl->npolicies, !tpl->no_default_policy,
+	         &spec.policies, &spec.npolicies)) != WRIT_OK) {
 		rc = WRIT_ERR(err, rc, "out of memory");
 		goto out;
 	}
@@ -1195,8 +1232,8 @@ writ_token_issue(struct writ_core *core, struct writ_arena *a,
 	*auth = o;
 out:
 	/* A token nobody will receive must not stay valid. */
-	if (rc != WRIT_OK && text != NULL && writ_token_revoke_hash(core, r.t.id_hash, NULL) !=
-	    WRIT_OK)
+	if (rc != WRIT_OK && text != NULL &&
+	    writ_token_revoke_hash(core, r.t.id_hash, NULL) != WRIT_OK)
 		writ_log(WRIT_LOG_WARN, "auth: could not revoke an undelivered token");
 	if (text != NULL)
 		writ_memzero(text, strlen(text));

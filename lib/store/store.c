@@ -41,16 +41,12 @@
  * must not answer with such data.
  */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
-#include <sched.h>
-#include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
 #include "store/store_int.h"
 
 #define POOL_MAX_IDLE 64
-#define GATHER_MAX_US 2000
 #define CKPT_RETRY_US 50000 /* after a checkpoint cut short by readers */
 
 struct writ_txn {
@@ -101,11 +97,9 @@ static void batch_abandon(struct writ_store *s, const char *what);
 static void txn_undo(struct writ_txn *t);
 static uint64_t mono_us(void);
 static writ_rc klock_init(struct writ_store *s);
-static void gather(struct writ_store *s);
 static writ_rc batch_commit_locked(struct writ_store *s, struct writ_err *err);
 static writ_rc sync_lead(
     struct writ_store *s, uint64_t *target, bool *ckpt, struct writ_err *err);
-static writ_rc sync_wait(struct writ_store *s, uint64_t seq, struct writ_err *err);
 static writ_rc checkpoint_locked(struct writ_store *s, bool truncate, struct writ_err *err);
 static void checkpoint(struct writ_store *s);
 
@@ -383,9 +377,7 @@ writ_txn_begin(struct writ_store *s, struct writ_txn **out, struct writ_err *err
 	if ((t = writ_calloc(1, sizeof(*t))) == NULL)
 		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
 	t->s = s;
-	atomic_fetch_add(&s->wqueue, 1);
 	pthread_mutex_lock(&s->wmu);
-	atomic_fetch_sub(&s->wqueue, 1);
 	pthread_rwlock_rdlock(&s->klock);
 	rc = check_sealed_locked(s, err);
 	pthread_rwlock_unlock(&s->klock);
@@ -593,43 +585,6 @@ mono_us(void)
 }
 
 /*
- * Before committing, let writers already queued for the write lock join the
- * batch (the idea of PostgreSQL's commit_delay with commit_siblings): a
- * leader that took wmu at once would commit a batch of one or two while the
- * rest wait for the next fsync.  Bounded, so a steady stream of writers
- * cannot starve the leader; it costs nothing when nobody is queued.
- */
-static int gmode = -1;
-static void
-gather(struct writ_store *s)
-{
-	uint64_t start = mono_us();
-
-	if (gmode < 0) gmode = getenv("WRIT_GATHER") ? atoi(getenv("WRIT_GATHER")) : 1;
-	if (gmode == 0) return;
-	if (gmode == 1) {
-	while (atomic_load(&s->wqueue) > 0 && mono_us() - start < GATHER_MAX_US)
-		sched_yield();
-	return;
-	}
-	{
-		uint64_t cap = atomic_load(&s->fsync_us) * (unsigned)gmode / 8, last = atomic_load(&s->st_txns), n, t = start;
-		if (cap > GATHER_MAX_US) cap = GATHER_MAX_US;
-		for (;;) {
-			if (atomic_load(&s->wqueue) > 0) sched_yield();
-			else { struct timespec ts = {0, 20000}; nanosleep(&ts, NULL); }
-			uint64_t now = mono_us();
-			if (now - start >= cap) break;
-			if (now - t >= 50) {
-				n = atomic_load(&s->st_txns);
-				if (n == last && atomic_load(&s->wqueue) == 0) break;
-				last = n; t = now;
-			}
-		}
-	}
-}
-
-/*
  * COMMIT the open batch, if any.  visible_seq is raised first, so that a
  * reader that sees the batch also sees a visible_seq that covers it.  Holds
  * wmu.
@@ -661,7 +616,6 @@ sync_lead(struct writ_store *s, uint64_t *target, bool *ckpt, struct writ_err *e
 	uint64_t logsz;
 	writ_rc rc;
 
-	gather(s);
 	pthread_mutex_lock(&s->wmu);
 	rc = batch_commit_locked(s, err);
 	*target = s->last_seq;
@@ -672,18 +626,14 @@ sync_lead(struct writ_store *s, uint64_t *target, bool *ckpt, struct writ_err *e
 		return rc;
 	if (s->sync_hook != NULL)
 		s->sync_hook(s);
-	{ uint64_t t0 = mono_us();
 	if ((rc = s->ops->sync(s->writer, err)) == WRIT_OK)
 		atomic_fetch_add(&s->st_fsyncs, 1);
-	uint64_t d = mono_us() - t0, a = atomic_load(&s->fsync_us);
-	atomic_store(&s->fsync_us, a == 0 ? d : (a * 7 + d) / 8);
-	}
 	return rc;
 }
 
 /* Wait for seq to be durable, leading a sync when nobody else is. */
-static writ_rc
-sync_wait(struct writ_store *s, uint64_t seq, struct writ_err *err)
+writ_rc
+writ_store_sync(struct writ_store *s, uint64_t seq, struct writ_err *err)
 {
 	uint64_t target = 0;
 	bool ckpt = false;
@@ -727,12 +677,6 @@ sync_wait(struct writ_store *s, uint64_t seq, struct writ_err *err)
 	if (ckpt && rc == WRIT_OK)
 		checkpoint(s);
 	return rc;
-}
-
-writ_rc
-writ_store_sync(struct writ_store *s, uint64_t seq, struct writ_err *err)
-{
-	return sync_wait(s, seq, err);
 }
 
 uint64_t

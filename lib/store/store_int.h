@@ -161,12 +161,10 @@ struct writ_store {
 	struct pb_conn *writer;
 	bool batch_open;
 	uint64_t last_seq;  /* last sequence number handed out */
-	atomic_uint wqueue; /* threads waiting for wmu in writ_txn_begin */
 	uint64_t ckpt_after_us; /* no checkpoint attempt before (after busy) */
 	/* Highest sequence number other connections may see: set before each
 	 * COMMIT, read without locks by writ_store_visible_seq. */
 	_Atomic uint64_t visible_seq;
-	_Atomic uint64_t fsync_us;
 
 	/* Durability, guarded by smu (durable_seq is also read without it). */
 	pthread_mutex_t smu;

@@ -74,13 +74,13 @@ setup(void **state)
 	if (dir == NULL || dir[0] == '\0')
 		dir = "/tmp";
 	mkdir(dir, 0700);
-	snprintf(e->path, sizeof(e->path), "%s/test_approle_%d_%d.db", dir, (int)getpid(),
-	    counter++);
+	snprintf(
+	    e->path, sizeof(e->path), "%s/test_approle_%d_%d.db", dir, (int)getpid(), counter++);
 	db_paths_unlink(e->path);
 	assert_int_equal(writ_store_open_sqlite(e->path, &e->store, &err), WRIT_OK);
 	assert_int_equal(writ_store_init(e->store, 1, 1, share, &err), WRIT_OK);
-	assert_int_equal(writ_store_unseal(e->store, share, sizeof(share), &unsealed, &err),
-	    WRIT_OK);
+	assert_int_equal(
+	    writ_store_unseal(e->store, share, sizeof(share), &unsealed, &err), WRIT_OK);
 	writ_memzero(share, sizeof(share));
 	e->core.store = e->store;
 	e->core.default_lease_ttl = 2764800;
@@ -146,7 +146,8 @@ call(struct env *e, const char *token, enum writ_op op, const char *rel, const c
 	req.client_token = token;
 	req.remote_addr = e->remote;
 	if (token != NULL) {
-		rc = writ_token_authenticate(&e->core, a, token, e->remote, &req.token, &last, &err);
+		rc =
+		    writ_token_authenticate(&e->core, a, token, e->remote, &req.token, &last, &err);
 		if (rc != WRIT_OK) {
 			writ_resp_err(resp, rc, 0, "permission denied");
 			goto out;
@@ -284,25 +285,24 @@ test_full_flow(void **state)
 {
 	struct env *e = *state;
 	struct writ_resp r;
-	char *rid, *sid, *acc, body[256];
+	char *rid, *sid, *acc;
 	json_t *meta, *pols;
 
-	role_write(e, "Web", "{\"token_policies\":\"b,a\",\"token_ttl\":\"1h\","
-			     "\"token_max_ttl\":\"2h\"}");
+	role_write(e, "Web",
+	    "{\"token_policies\":\"b,a\",\"token_ttl\":\"1h\","
+	    "\"token_max_ttl\":\"2h\"}");
 	assert_int_equal(call(e, e->root, WRIT_OP_READ, "role/web", NULL, &r), WRIT_OK);
 	assert_true(json_is_true(json_object_get(r.data, "bind_secret_id")));
 	assert_int_equal(jget_int(r.data, "token_ttl"), 3600);
 	assert_int_equal(jget_int(r.data, "token_max_ttl"), 7200);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(r.data,
-								 "token_policies"),
-			     0)),
-	    "a");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(r.data, "token_policies"), 0)), "a");
 	assert_null(json_object_get(r.data, "hmac_key"));
 	assert_null(json_object_get(r.data, "role_id"));
 	resp_free(&r);
 	assert_int_equal(call(e, e->root, WRIT_OP_LIST, "role", NULL, &r), WRIT_OK);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(r.data, "keys"), 0)),
-	    "web");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(r.data, "keys"), 0)), "web");
 	resp_free(&r);
 
 	rid = role_id(e, "web");
@@ -327,35 +327,50 @@ test_full_flow(void **state)
 	/* Wrong secret, wrong role_id: the same answer. */
 	expect_invalid(e, rid, "00000000-0000-0000-0000-000000000000");
 	expect_invalid(e, "no-such-role-id", sid);
+	free(rid);
+	free(sid);
+	free(acc);
+}
+
+static void
+test_secret_lookup_destroy(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+	char *rid, *sid, *acc, body[256];
+
+	role_write(e, "web", "{}");
+	rid = role_id(e, "web");
+	sid = secret_id(e, "web", NULL, &acc);
 
 	snprintf(body, sizeof(body), "{\"secret_id\":\"%s\"}", sid);
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/web/secret-id/lookup", body, &r),
-	    WRIT_OK);
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "role/web/secret-id/lookup", body, &r), WRIT_OK);
 	assert_string_equal(jget_str(r.data, "secret_id_accessor"), acc);
 	assert_string_equal(jget_str(r.data, "expiration_time"), "0001-01-01T00:00:00Z");
 	resp_free(&r);
 	snprintf(body, sizeof(body), "{\"secret_id_accessor\":\"%s\"}", acc);
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/web/secret-id-accessor/lookup",
-			     body, &r),
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "role/web/secret-id-accessor/lookup", body, &r),
 	    WRIT_OK);
 	assert_int_equal(jget_int(r.data, "secret_id_num_uses"), 0);
 	resp_free(&r);
 	assert_int_equal(call(e, e->root, WRIT_OP_LIST, "role/web/secret-id", NULL, &r), WRIT_OK);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(r.data, "keys"), 0)),
-	    acc);
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(r.data, "keys"), 0)), acc);
 	resp_free(&r);
 
 	snprintf(body, sizeof(body), "{\"secret_id\":\"%s\"}", sid);
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/web/secret-id/destroy", body, &r),
-	    WRIT_OK);
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "role/web/secret-id/destroy", body, &r), WRIT_OK);
 	assert_int_equal(r.status, 204);
 	resp_free(&r);
 	expect_invalid(e, rid, sid);
 	assert_int_equal(count_keys(e, PREFIX "secret_id/"), 0);
 	assert_int_equal(count_keys(e, PREFIX "accessor/"), 0);
 	snprintf(body, sizeof(body), "{\"secret_id_accessor\":\"%s\"}", acc);
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/web/secret-id-accessor/lookup",
-			     body, &r),
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "role/web/secret-id-accessor/lookup", body, &r),
 	    WRIT_ENOTFOUND);
 	assert_int_equal(r.status, 404);
 	resp_free(&r);
@@ -384,8 +399,8 @@ test_uses_exhausted(void **state)
 	assert_int_equal(count_keys(e, PREFIX "accessor/"), 0);
 	expect_invalid(e, rid, sid);
 	/* A request may not ask for more uses than the role allows. */
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id", "{\"num_uses\":3}",
-			     &r),
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id", "{\"num_uses\":3}", &r),
 	    WRIT_EINVAL);
 	resp_free(&r);
 	free(rid);
@@ -411,8 +426,8 @@ test_ttl_expired(void **state)
 	expect_invalid(e, rid, sid);
 	/* Expired entries are deleted when met. */
 	assert_int_equal(count_keys(e, PREFIX "secret_id/"), 0);
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id", "{\"ttl\":\"2m\"}",
-			     &r),
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id", "{\"ttl\":\"2m\"}", &r),
 	    WRIT_EINVAL);
 	assert_string_equal(r.msg, "ttl cannot be longer than the role's secret_id_ttl");
 	resp_free(&r);
@@ -428,19 +443,20 @@ test_cidr(void **state)
 	struct writ_resp r;
 	char *rid, *sid, *tok;
 
-	role_write(e, "r", "{\"secret_id_bound_cidrs\":[\"10.0.0.0/8\"],"
-			   "\"token_bound_cidrs\":\"10.1.0.0/16\",\"secret_id_num_uses\":1}");
+	role_write(e, "r",
+	    "{\"secret_id_bound_cidrs\":[\"10.0.0.0/8\"],"
+	    "\"token_bound_cidrs\":\"10.1.0.0/16\",\"secret_id_num_uses\":1}");
 	rid = role_id(e, "r");
 	/* A secret_id's CIDRs must lie inside the role's. */
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id",
-			     "{\"cidr_list\":\"192.168.0.0/16\"}", &r),
+	                     "{\"cidr_list\":\"192.168.0.0/16\"}", &r),
 	    WRIT_EINVAL);
 	resp_free(&r);
 	sid = secret_id(e, "r", "{\"cidr_list\":\"10.2.0.0/16\"}", NULL);
 	e->remote = "10.3.0.1";
 	assert_int_equal(login(e, rid, sid, &r), WRIT_EINVAL);
-	assert_string_equal(r.msg,
-	    "source address unauthorized by CIDR restrictions on the secret ID");
+	assert_string_equal(
+	    r.msg, "source address unauthorized by CIDR restrictions on the secret ID");
 	resp_free(&r);
 	/* The refused attempt did not consume the only use. */
 	e->remote = "10.2.3.4";
@@ -465,8 +481,8 @@ test_no_secret_binding(void **state)
 	char *rid;
 
 	/* bind_secret_id off needs another constraint. */
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/r", "{\"bind_secret_id\":false}",
-			     &r),
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "role/r", "{\"bind_secret_id\":false}", &r),
 	    WRIT_EINVAL);
 	assert_string_equal(r.msg, "at least one constraint should be enabled on the role");
 	resp_free(&r);
@@ -478,8 +494,8 @@ test_no_secret_binding(void **state)
 	assert_int_equal(login(e, rid, NULL, &r), WRIT_OK);
 	resp_free(&r);
 	e->remote = "127.0.0.1";
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id", NULL, &r),
-	    WRIT_EINVAL);
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id", NULL, &r), WRIT_EINVAL);
 	assert_string_equal(r.msg, "bind_secret_id is not set on the role");
 	resp_free(&r);
 	free(rid);
@@ -495,18 +511,18 @@ test_custom_and_role_id(void **state)
 	role_write(e, "one", "{}");
 	role_write(e, "two", "{}");
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/one/custom-secret-id",
-			     "{\"secret_id\":\"my-secret\"}", &r),
+	                     "{\"secret_id\":\"my-secret\"}", &r),
 	    WRIT_OK);
 	assert_string_equal(jget_str(r.data, "secret_id"), "my-secret");
 	resp_free(&r);
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/one/custom-secret-id",
-			     "{\"secret_id\":\"my-secret\"}", &r),
+	                     "{\"secret_id\":\"my-secret\"}", &r),
 	    WRIT_EINVAL);
 	assert_string_equal(r.msg, "SecretID is already registered");
 	resp_free(&r);
 	rid = role_id(e, "one");
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/one/role-id",
-			     "{\"role_id\":\"custom-rid\"}", &r),
+	                     "{\"role_id\":\"custom-rid\"}", &r),
 	    WRIT_OK);
 	resp_free(&r);
 	expect_invalid(e, rid, "my-secret");
@@ -514,7 +530,7 @@ test_custom_and_role_id(void **state)
 	resp_free(&r);
 	/* Another role cannot take that role_id. */
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/two/role-id",
-			     "{\"role_id\":\"custom-rid\"}", &r),
+	                     "{\"role_id\":\"custom-rid\"}", &r),
 	    WRIT_EINVAL);
 	assert_string_equal(r.msg, "role_id already in use");
 	resp_free(&r);
@@ -546,8 +562,8 @@ test_delete_role(void **state)
 	assert_int_equal(call(e, e->root, WRIT_OP_READ, "role/r", NULL, &r), WRIT_ENOTFOUND);
 	assert_int_equal(r.status, 404);
 	resp_free(&r);
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id", NULL, &r),
-	    WRIT_EINVAL);
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id", NULL, &r), WRIT_EINVAL);
 	assert_string_equal(r.msg, "role \"r\" does not exist");
 	resp_free(&r);
 	for (i = 0; i < 5; i++)
@@ -568,7 +584,7 @@ test_tidy(void **state)
 	keep = secret_id(e, "r", NULL, NULL);
 	gone = secret_id(e, "r", "{\"ttl\":\"10s\"}", NULL);
 	assert_int_equal(writ_store_put(e->store, PREFIX "accessor/orphan-accessor", orphan,
-			     strlen(orphan), &err),
+	                     strlen(orphan), &err),
 	    WRIT_OK);
 	fake_now += 11;
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "tidy/secret-id", NULL, &r), WRIT_OK);
@@ -587,13 +603,13 @@ test_batch_and_validation(void **state)
 		const char *body;
 		const char *msg;
 	} bad[] = {
-		{"{\"token_ttl\":\"2h\",\"token_max_ttl\":\"1h\"}",
-		    "'token_ttl' cannot be greater than 'token_max_ttl'"},
-		{"{\"token_type\":\"weird\"}", "invalid value for \"token_type\""},
-		{"{\"secret_id_num_uses\":-1}", "invalid value for \"secret_id_num_uses\""},
-		{"{\"token_bound_cidrs\":\"10.0.0.0/99\"}", "invalid CIDR blocks"},
-		{"{\"token_type\":\"batch\",\"token_period\":\"1h\"}",
-		    "batch tokens cannot have a period, num_uses or explicit_max_ttl"},
+	    {"{\"token_ttl\":\"2h\",\"token_max_ttl\":\"1h\"}",
+	        "'token_ttl' cannot be greater than 'token_max_ttl'"},
+	    {"{\"token_type\":\"weird\"}", "invalid value for \"token_type\""},
+	    {"{\"secret_id_num_uses\":-1}", "invalid value for \"secret_id_num_uses\""},
+	    {"{\"token_bound_cidrs\":\"10.0.0.0/99\"}", "invalid CIDR blocks"},
+	    {"{\"token_type\":\"batch\",\"token_period\":\"1h\"}",
+	        "batch tokens cannot have a period, num_uses or explicit_max_ttl"},
 	};
 	struct env *e = *state;
 	struct writ_resp r;
@@ -601,16 +617,16 @@ test_batch_and_validation(void **state)
 	size_t i;
 
 	for (i = 0; i < WRIT_ARRAY_LEN(bad); i++) {
-		assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/v", bad[i].body, &r),
-		    WRIT_EINVAL);
+		assert_int_equal(
+		    call(e, e->root, WRIT_OP_UPDATE, "role/v", bad[i].body, &r), WRIT_EINVAL);
 		assert_string_equal(r.msg, bad[i].msg);
 		resp_free(&r);
 	}
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/bad name", "{}", &r),
-	    WRIT_EINVAL);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/bad name", "{}", &r), WRIT_EINVAL);
 	resp_free(&r);
-	role_write(e, "b", "{\"token_type\":\"batch\",\"token_no_default_policy\":true,"
-			   "\"policies\":[\"x\"]}");
+	role_write(e, "b",
+	    "{\"token_type\":\"batch\",\"token_no_default_policy\":true,"
+	    "\"policies\":[\"x\"]}");
 	rid = role_id(e, "b");
 	sid = secret_id(e, "b", NULL, NULL);
 	assert_int_equal(login(e, rid, sid, &r), WRIT_OK);
@@ -671,16 +687,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_full_flow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_uses_exhausted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ttl_expired, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cidr, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_secret_binding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_custom_and_role_id, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_role, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tidy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batch_and_validation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_full_flow, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_secret_lookup_destroy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_uses_exhausted, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ttl_expired, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cidr, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_no_secret_binding, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_custom_and_role_id, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_role, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tidy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch_and_validation, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,19 +5,29 @@
  * keyring rotation, the barrier binding values to their key (raw SQL copy),
  * transaction atomicity and read-your-writes, list with prefix/after/limit,
  * group commit from 8 threads, reopen, limits, and fault injection on every
- * allocation of put, transactions, init, unseal, rotate and get.
+ * allocation of put, transactions, init, unseal, rotate and get.  Durability:
+ * commits go on while a log sync is in flight, durable_seq and
+ * writ_store_visible_seq, checkpoints under concurrent readers and writers,
+ * and a child killed with SIGKILL right after a sync returns loses nothing
+ * it was told was durable.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <dirent.h>
+#include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -951,6 +961,464 @@ test_fault_read(void **state)
 	writ_store_close(s);
 }
 
+/* ---------------------------------------------------------------------------
+ * Durability: the log sync runs outside the write lock.
+ */
+
+/* A sync hook that holds the first leader inside its sync until released. */
+static pthread_mutex_t hk_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hk_cv = PTHREAD_COND_INITIALIZER;
+static int hk_state; /* 0: not yet, 1: a leader is held, 2: released */
+static bool hk_timed_out;
+
+static void
+hold_hook(struct writ_store *s)
+{
+	struct timespec ts;
+
+	(void)s;
+	pthread_mutex_lock(&hk_mu);
+	if (hk_state == 2) {
+		pthread_mutex_unlock(&hk_mu);
+		return;
+	}
+	hk_state = 1;
+	pthread_cond_broadcast(&hk_cv);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	while (hk_state != 2) {
+		if (pthread_cond_timedwait(&hk_cv, &hk_mu, &ts) == ETIMEDOUT) {
+			hk_timed_out = true;
+			hk_state = 2;
+		}
+	}
+	pthread_mutex_unlock(&hk_mu);
+}
+
+struct put_arg {
+	struct writ_store *s;
+	const char *key, *val;
+	writ_rc rc;
+};
+
+static void *
+put_thread(void *p)
+{
+	struct put_arg *a = p;
+	struct writ_err err;
+
+	a->rc = writ_store_put(a->s, a->key, a->val, strlen(a->val), &err);
+	return NULL;
+}
+
+static uint64_t
+durable(struct writ_store *s)
+{
+	return atomic_load(&s->durable_seq);
+}
+
+/* Commit one put in a transaction without syncing it; returns its seq. */
+static uint64_t
+commit_put(struct writ_store *s, const char *key, const char *val)
+{
+	struct writ_txn *t = NULL;
+	struct writ_err err = {0};
+	uint64_t seq = 0;
+
+	assert_int_equal(writ_txn_begin(s, &t, &err), WRIT_OK);
+	assert_int_equal(writ_txn_put(t, key, val, strlen(val), &err), WRIT_OK);
+	assert_int_equal(writ_txn_commit(t, &seq, &err), WRIT_OK);
+	return seq;
+}
+
+static void
+test_commit_during_sync(void **state)
+{
+	unsigned char shares[3 * WRIT_SHARE_LEN];
+	struct writ_store_stats st0, st;
+	struct put_arg a;
+	struct writ_store *s;
+	struct writ_err err = {0};
+	pthread_t th;
+	char path[600];
+	uint64_t seq_a, seq_b;
+	int held;
+
+	(void)state;
+	s = new_store(path, sizeof(path), 3, 2, shares);
+	writ_store_stats(s, &st0);
+	hk_state = 0;
+	hk_timed_out = false;
+	s->sync_hook = hold_hook;
+	a = (struct put_arg){.s = s, .key = "c/a", .val = "first", .rc = WRIT_EINTERNAL};
+	assert_int_equal(pthread_create(&th, NULL, put_thread, &a), 0);
+	pthread_mutex_lock(&hk_mu);
+	while (hk_state == 0)
+		pthread_cond_wait(&hk_cv, &hk_mu);
+	pthread_mutex_unlock(&hk_mu);
+
+	/* The leader is inside its sync with c/a COMMITted but not durable. */
+	seq_a = s->last_seq; /* c/a's commit is the last one; wmu is free */
+	assert_true(durable(s) < seq_a);
+	assert_true(writ_store_visible_seq(s) >= seq_a);
+	expect(s, "c/a", "first"); /* the documented window: visible, not yet durable */
+	/* Another transaction commits meanwhile: the write lock is free. */
+	seq_b = commit_put(s, "c/b", "second");
+	assert_true(seq_b > seq_a);
+	pthread_mutex_lock(&hk_mu);
+	held = hk_state;
+	hk_state = 2;
+	pthread_cond_broadcast(&hk_cv);
+	pthread_mutex_unlock(&hk_mu);
+	assert_int_equal(held, 1); /* c/b committed while the sync was held */
+	pthread_join(th, NULL);
+	assert_false(hk_timed_out);
+	assert_int_equal(a.rc, WRIT_OK);
+
+	/* c/a is durable; c/b is in a later batch, not synced yet. */
+	assert_true(durable(s) >= seq_a);
+	assert_true(durable(s) < seq_b);
+	expect(s, "c/b", NULL);
+	assert_int_equal(writ_store_sync(s, seq_b, &err), WRIT_OK);
+	assert_true(durable(s) >= seq_b);
+	expect(s, "c/a", "first");
+	expect(s, "c/b", "second");
+	writ_store_stats(s, &st);
+	assert_int_equal(st.fsyncs - st0.fsyncs, 2);
+	writ_store_close(s);
+}
+
+static void
+test_durable_seq(void **state)
+{
+	unsigned char shares[3 * WRIT_SHARE_LEN];
+	struct writ_store_stats st0, st;
+	struct writ_store *s;
+	struct writ_txn *t = NULL;
+	struct writ_err err = {0};
+	char path[600];
+	uint64_t seq1, seq2, seq3, seq4 = 0;
+
+	(void)state;
+	s = new_store(path, sizeof(path), 3, 2, shares);
+	/* Everything so far (init, unseal) is durable. */
+	assert_int_equal(durable(s), s->last_seq);
+	assert_int_equal(writ_store_visible_seq(s), 0);
+	writ_store_stats(s, &st0);
+
+	seq1 = commit_put(s, "d/1", "one");
+	assert_int_equal(seq1, durable(s) + 1);
+	/* Committed into the open batch: neither visible to readers nor durable. */
+	assert_int_equal(writ_store_visible_seq(s), 0);
+	expect(s, "d/1", NULL);
+	assert_int_equal(writ_store_sync(s, seq1, &err), WRIT_OK);
+	assert_int_equal(durable(s), seq1);
+	assert_int_equal(writ_store_visible_seq(s), 0);
+	/* Already durable: no new fsync, whatever the number. */
+	assert_int_equal(writ_store_sync(s, seq1, &err), WRIT_OK);
+	assert_int_equal(writ_store_sync(s, seq1 - 1, &err), WRIT_OK);
+	assert_int_equal(writ_store_sync(s, 0, &err), WRIT_OK);
+	writ_store_stats(s, &st);
+	assert_int_equal(st.fsyncs - st0.fsyncs, 1);
+
+	/* Two commits share one batch and one fsync; syncing the first makes
+	 * the second durable too. */
+	seq2 = commit_put(s, "d/2", "two");
+	seq3 = commit_put(s, "d/3", "three");
+	assert_int_equal(seq3, seq2 + 1);
+	assert_int_equal(writ_store_sync(s, seq2, &err), WRIT_OK);
+	assert_int_equal(durable(s), seq3);
+	assert_int_equal(writ_store_sync(s, seq3, &err), WRIT_OK);
+	writ_store_stats(s, &st);
+	assert_int_equal(st.fsyncs - st0.fsyncs, 2);
+	assert_int_equal(st.batches - st0.batches, 2);
+
+	/* A transaction without writes hands out the last number again. */
+	assert_int_equal(writ_txn_begin(s, &t, &err), WRIT_OK);
+	assert_int_equal(writ_txn_commit(t, &seq4, &err), WRIT_OK);
+	assert_int_equal(seq4, seq3);
+	/* A number never handed out. */
+	assert_int_equal(writ_store_sync(s, seq3 + 1, &err), WRIT_EINVAL);
+	assert_int_equal(durable(s), seq3);
+	expect(s, "d/1", "one");
+	expect(s, "d/2", "two");
+	expect(s, "d/3", "three");
+	writ_store_close(s);
+}
+
+/* ---------------------------------------------------------------------------
+ * Checkpoints under load.
+ */
+#define CK_WRITERS 4
+#define CK_READERS 2
+#define CK_WRITES  250
+
+struct ck_shared {
+	struct writ_store *s;
+	_Atomic int published[CK_WRITERS]; /* keys known durable per writer */
+	atomic_bool stop;
+	_Atomic long reads;
+	writ_rc rc[CK_WRITERS + CK_READERS];
+};
+
+struct ck_arg {
+	struct ck_shared *sh;
+	int id;
+};
+
+static void
+ck_val(char *buf, size_t len, int w, int i)
+{
+	/* About 200 bytes, so that the log grows a few pages per batch. */
+	snprintf(buf, len, "%d:%d:%0190d", w, i, i);
+}
+
+static void *
+ck_writer(void *p)
+{
+	struct ck_arg *a = p;
+	struct writ_err err;
+	char key[64], val[256];
+	int i;
+
+	for (i = 0; i < CK_WRITES; i++) {
+		snprintf(key, sizeof(key), "ck/%d/%04d", a->id, i);
+		ck_val(val, sizeof(val), a->id, i);
+		a->sh->rc[a->id] = writ_store_put(a->sh->s, key, val, strlen(val), &err);
+		if (a->sh->rc[a->id] != WRIT_OK)
+			break;
+		atomic_store(&a->sh->published[a->id], i + 1);
+	}
+	return NULL;
+}
+
+/* Read durable keys while checkpoints run: each must be there, intact. */
+static void *
+ck_reader(void *p)
+{
+	struct ck_arg *a = p;
+	struct writ_err err;
+	char key[64], val[256], **keys;
+	unsigned n = (unsigned)a->id * 7919u;
+	writ_rc rc = WRIT_OK;
+	size_t nk;
+
+	while (!atomic_load(&a->sh->stop) && rc == WRIT_OK) {
+		struct writ_arena *ar = writ_arena_new(0, 0);
+		int w = (int)(n++ % CK_WRITERS), pub = atomic_load(&a->sh->published[w]);
+		unsigned char *v = NULL;
+		size_t len = 0;
+
+		if (ar == NULL) {
+			rc = WRIT_ENOMEM;
+			break;
+		}
+		if (pub > 0) {
+			int i = (int)((n * 2654435761u) % (unsigned)pub);
+
+			snprintf(key, sizeof(key), "ck/%d/%04d", w, i);
+			ck_val(val, sizeof(val), w, i);
+			rc = writ_store_get(a->sh->s, ar, key, &v, &len, &err);
+			if (rc == WRIT_OK && (len != strlen(val) || memcmp(v, val, len) != 0))
+				rc = WRIT_ECRYPTO;
+			snprintf(key, sizeof(key), "ck/%d/", w);
+			if (rc == WRIT_OK)
+				rc = writ_store_list(a->sh->s, ar, key, NULL, 0, &keys, &nk, &err);
+			if (rc == WRIT_OK && nk < (size_t)pub)
+				rc = WRIT_EINTERNAL;
+		}
+		writ_arena_free(ar);
+		atomic_fetch_add(&a->sh->reads, 1);
+	}
+	a->sh->rc[CK_WRITERS + a->id] = rc;
+	return NULL;
+}
+
+static off_t
+file_size(const char *path, const char *suffix)
+{
+	char p[700];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s%s", path, suffix);
+	return stat(p, &st) == 0 ? st.st_size : -1;
+}
+
+static void
+test_checkpoint_under_load(void **state)
+{
+	unsigned char shares[3 * WRIT_SHARE_LEN];
+	static struct ck_shared sh;
+	struct ck_arg args[CK_WRITERS + CK_READERS];
+	pthread_t th[CK_WRITERS + CK_READERS];
+	struct writ_store_stats st;
+	struct writ_store *s;
+	struct writ_err err = {0};
+	bool unsealed = false;
+	char path[600], key[64], val[256];
+	int i, j;
+
+	(void)state;
+	s = new_store(path, sizeof(path), 3, 2, shares);
+	s->ckpt_limit = 32u << 10;
+	memset(&sh, 0, sizeof(sh));
+	sh.s = s;
+	for (i = 0; i < CK_WRITERS + CK_READERS; i++) {
+		args[i] = (struct ck_arg){.sh = &sh, .id = i < CK_WRITERS ? i : i - CK_WRITERS};
+		assert_int_equal(pthread_create(&th[i], NULL,
+		                     i < CK_WRITERS ? ck_writer : ck_reader, &args[i]),
+		    0);
+	}
+	for (i = 0; i < CK_WRITERS; i++)
+		pthread_join(th[i], NULL);
+	atomic_store(&sh.stop, true);
+	for (i = CK_WRITERS; i < CK_WRITERS + CK_READERS; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < CK_WRITERS + CK_READERS; i++)
+		assert_int_equal(sh.rc[i], WRIT_OK);
+	writ_store_stats(s, &st);
+	print_message("checkpoints: %llu done, %llu cut short by readers, %ld reads\n",
+	    (unsigned long long)st.ckpts, (unsigned long long)st.ckpt_busy,
+	    (long)atomic_load(&sh.reads));
+	assert_true(st.ckpts > 0);
+	/* The log restarts instead of growing: far below what was written. */
+	assert_true(file_size(path, "-wal") < (off_t)(2u << 20));
+	writ_store_close(s);
+	/* Close leaves no frames behind; everything is in the database. */
+	assert_true(file_size(path, "-wal") <= 0);
+
+	assert_int_equal(writ_store_open_sqlite(path, &s, &err), WRIT_OK);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(
+		    writ_store_unseal(s, SH(shares, i), WRIT_SHARE_LEN, &unsealed, &err), WRIT_OK);
+	assert_true(unsealed);
+	for (i = 0; i < CK_WRITERS; i++)
+		for (j = 0; j < CK_WRITES; j++) {
+			snprintf(key, sizeof(key), "ck/%d/%04d", i, j);
+			ck_val(val, sizeof(val), i, j);
+			expect(s, key, val);
+		}
+	writ_store_close(s);
+}
+
+/* ---------------------------------------------------------------------------
+ * Crash safety (smoke test): a child writes from several threads and kills
+ * itself with SIGKILL right after one of its syncs returns, with the other
+ * threads in the middle of transactions and syncs, and with checkpoints
+ * restarting the log as it goes.  Every write whose sync returned must be
+ * there after recovery.  SIGKILL keeps the page cache, so this checks the
+ * protocol (what is acknowledged when, log recovery, checkpoints), not the
+ * disk; docs/STORAGE.md has the power-loss argument.
+ */
+#define KILL_THREADS 4
+#define KILL_AFTER   400 /* acknowledged writes before the kill */
+
+struct kill_shared {
+	_Atomic int acked[KILL_THREADS];
+	_Atomic int total;
+};
+
+struct kill_arg {
+	struct writ_store *s;
+	struct kill_shared *sh;
+	int id;
+};
+
+static void *
+kill_writer(void *p)
+{
+	struct kill_arg *a = p;
+	struct writ_err err;
+	char key[64], val[64];
+	int i;
+
+	for (i = 0;; i++) {
+		snprintf(key, sizeof(key), "kill/%d/%06d", a->id, i);
+		snprintf(val, sizeof(val), "v%d.%d", a->id, i);
+		if (writ_store_put(a->s, key, val, strlen(val), &err) != WRIT_OK)
+			_exit(3);
+		atomic_store(&a->sh->acked[a->id], i + 1);
+		if (atomic_fetch_add(&a->sh->total, 1) + 1 == KILL_AFTER)
+			kill(getpid(), SIGKILL);
+	}
+	return NULL;
+}
+
+static void
+kill_child(const char *path, const unsigned char *share, struct kill_shared *sh)
+{
+	struct kill_arg args[KILL_THREADS];
+	pthread_t th[KILL_THREADS];
+	struct writ_store *s = NULL;
+	struct writ_err err;
+	bool unsealed = false;
+	int i;
+
+	if (writ_store_open_sqlite(path, &s, &err) != WRIT_OK ||
+	    writ_store_unseal(s, share, WRIT_SHARE_LEN, &unsealed, &err) != WRIT_OK || !unsealed)
+		_exit(2);
+	s->ckpt_limit = 16u << 10;
+	for (i = 0; i < KILL_THREADS; i++) {
+		args[i] = (struct kill_arg){.s = s, .sh = sh, .id = i};
+		if (pthread_create(&th[i], NULL, kill_writer, &args[i]) != 0)
+			_exit(2);
+	}
+	for (i = 0; i < KILL_THREADS; i++)
+		pthread_join(th[i], NULL);
+	_exit(4); /* not reached: a writer kills the process */
+}
+
+static void
+test_crash_kill(void **state)
+{
+	unsigned char shares[3 * WRIT_SHARE_LEN];
+	struct kill_shared *sh;
+	struct writ_store *s;
+	struct writ_err err = {0};
+	struct writ_store_stats st;
+	bool unsealed = false;
+	char path[600], key[64], val[64];
+	int i, j, status = 0, total = 0;
+	pid_t pid;
+
+	(void)state;
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	assert_true(sh != MAP_FAILED);
+	memset(sh, 0, sizeof(*sh));
+	s = new_store(path, sizeof(path), 3, 1, shares);
+	writ_store_close(s);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		kill_child(path, shares, sh);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+
+	assert_int_equal(writ_store_open_sqlite(path, &s, &err), WRIT_OK);
+	assert_int_equal(
+	    writ_store_unseal(s, SH(shares, 2), WRIT_SHARE_LEN, &unsealed, &err), WRIT_OK);
+	for (i = 0; i < KILL_THREADS; i++) {
+		int n = atomic_load(&sh->acked[i]);
+
+		total += n;
+		for (j = 0; j < n; j++) {
+			snprintf(key, sizeof(key), "kill/%d/%06d", i, j);
+			snprintf(val, sizeof(val), "v%d.%d", i, j);
+			expect(s, key, val);
+		}
+	}
+	assert_true(total >= KILL_AFTER);
+	/* The recovered store takes writes again. */
+	put_str(s, "kill/after", "ok");
+	expect(s, "kill/after", "ok");
+	writ_store_stats(s, &st);
+	assert_true(st.fsyncs >= 1);
+	writ_store_close(s);
+	munmap(sh, sizeof(*sh));
+}
+
 int
 main(void)
 {
@@ -972,6 +1440,10 @@ main(void)
 	    cmocka_unit_test(test_fault_txn),
 	    cmocka_unit_test(test_fault_lifecycle),
 	    cmocka_unit_test(test_fault_read),
+	    cmocka_unit_test(test_commit_during_sync),
+	    cmocka_unit_test(test_durable_seq),
+	    cmocka_unit_test(test_checkpoint_under_load),
+	    cmocka_unit_test(test_crash_kill),
 	};
 
 	return cmocka_run_group_tests(tests, setup_dir, teardown_dir);

@@ -32,9 +32,9 @@ struct env {
 	char path[512];
 	struct writ_store *store;
 	struct writ_core core;
-	char *root;              /* root token (malloc) */
-	const char *remote;      /* remote address of the next calls */
-	unsigned caps;           /* caps given to non-root callers */
+	char *root;         /* root token (malloc) */
+	const char *remote; /* remote address of the next calls */
+	unsigned caps;      /* caps given to non-root callers */
 };
 
 static int64_t fake_now;
@@ -74,13 +74,12 @@ setup(void **state)
 	if (dir == NULL || dir[0] == '\0')
 		dir = "/tmp";
 	mkdir(dir, 0700);
-	snprintf(e->path, sizeof(e->path), "%s/test_token_%d_%d.db", dir, (int)getpid(),
-	    counter++);
+	snprintf(e->path, sizeof(e->path), "%s/test_token_%d_%d.db", dir, (int)getpid(), counter++);
 	db_paths_unlink(e->path);
 	assert_int_equal(writ_store_open_sqlite(e->path, &e->store, &err), WRIT_OK);
 	assert_int_equal(writ_store_init(e->store, 1, 1, share, &err), WRIT_OK);
-	assert_int_equal(writ_store_unseal(e->store, share, sizeof(share), &unsealed, &err),
-	    WRIT_OK);
+	assert_int_equal(
+	    writ_store_unseal(e->store, share, sizeof(share), &unsealed, &err), WRIT_OK);
 	assert_true(unsealed);
 	writ_memzero(share, sizeof(share));
 	e->core.store = e->store;
@@ -145,7 +144,8 @@ call(struct env *e, const char *token, enum writ_op op, const char *rel, const c
 	req.remote_addr = e->remote;
 	rc = writ_token_authenticate(&e->core, a, token, e->remote, &req.token, &last, &err);
 	if (rc != WRIT_OK) {
-		writ_resp_err(resp, rc, 0, "%s", rc == WRIT_EDENIED ? "permission denied" : err.msg);
+		writ_resp_err(
+		    resp, rc, 0, "%s", rc == WRIT_EDENIED ? "permission denied" : err.msg);
 		goto out;
 	}
 	req.caps = req.token->root ? WRIT_CAP_ROOT | WRIT_CAP_SUDO : e->caps;
@@ -283,8 +283,7 @@ test_create_lookup(void **state)
 	assert_true(json_is_true(json_object_get(r.data, "orphan")));
 	resp_free(&r);
 
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "lookup",
-			     "{\"token\":\"hvs.nope\"}", &r),
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "lookup", "{\"token\":\"hvs.nope\"}", &r),
 	    WRIT_EDENIED);
 	assert_int_equal(r.status, 403);
 	assert_string_equal(r.msg, "bad token");
@@ -301,26 +300,26 @@ test_child_subset(void **state)
 		writ_rc rc;
 		const char *policies; /* comma-joined expectation, or the error text */
 	} cases[] = {
-		{"{\"policies\":[\"a\"]}", 0, WRIT_OK, "a,default"},
-		{"{}", 0, WRIT_OK, "a,b,default"},
-		{"{\"policies\":[\"a\",\"c\"]}", 0, WRIT_EINVAL,
-		    "child policies must be subset of parent"},
-		{"{\"policies\":[\"root\"]}", 0, WRIT_EINVAL,
-		    "child policies must be subset of parent"},
-		{"{\"policies\":[\"root\"]}", WRIT_CAP_SUDO, WRIT_EINVAL,
-		    "root tokens may not be created without parent token being root"},
-		{"{\"policies\":[\"c\"]}", WRIT_CAP_SUDO, WRIT_OK, "c,default"},
-		{"{\"policies\":[\"a\"],\"no_default_policy\":true}", 0, WRIT_OK, "a"},
-		{"{\"no_parent\":true}", 0, WRIT_EINVAL,
-		    "root or sudo privileges required to create orphan token"},
-		{"{\"period\":\"1h\"}", 0, WRIT_EINVAL,
-		    "root or sudo privileges required to create periodic token"},
-		{"{\"id\":\"custom\"}", 0, WRIT_EINVAL,
-		    "root or sudo privileges required to specify token id"},
-		{"{\"num_uses\":-1}", 0, WRIT_EINVAL, "number of uses cannot be negative"},
-		{"{\"type\":\"weird\"}", 0, WRIT_EINVAL, "invalid 'token_type' value"},
-		{"{\"policies\":[\"response-wrapping\"]}", WRIT_CAP_SUDO, WRIT_EINVAL,
-		    "cannot assign policy \"response-wrapping\""},
+	    {"{\"policies\":[\"a\"]}", 0, WRIT_OK, "a,default"},
+	    {"{}", 0, WRIT_OK, "a,b,default"},
+	    {"{\"policies\":[\"a\",\"c\"]}", 0, WRIT_EINVAL,
+	        "child policies must be subset of parent"},
+	    {"{\"policies\":[\"root\"]}", 0, WRIT_EINVAL,
+	        "child policies must be subset of parent"},
+	    {"{\"policies\":[\"root\"]}", WRIT_CAP_SUDO, WRIT_EINVAL,
+	        "root tokens may not be created without parent token being root"},
+	    {"{\"policies\":[\"c\"]}", WRIT_CAP_SUDO, WRIT_OK, "c,default"},
+	    {"{\"policies\":[\"a\"],\"no_default_policy\":true}", 0, WRIT_OK, "a"},
+	    {"{\"no_parent\":true}", 0, WRIT_EINVAL,
+	        "root or sudo privileges required to create orphan token"},
+	    {"{\"period\":\"1h\"}", 0, WRIT_EINVAL,
+	        "root or sudo privileges required to create periodic token"},
+	    {"{\"id\":\"custom\"}", 0, WRIT_EINVAL,
+	        "root or sudo privileges required to specify token id"},
+	    {"{\"num_uses\":-1}", 0, WRIT_EINVAL, "number of uses cannot be negative"},
+	    {"{\"type\":\"weird\"}", 0, WRIT_EINVAL, "invalid 'token_type' value"},
+	    {"{\"policies\":[\"response-wrapping\"]}", WRIT_CAP_SUDO, WRIT_EINVAL,
+	        "cannot assign policy \"response-wrapping\""},
 	};
 	struct env *e = *state;
 	struct writ_resp r;
@@ -330,8 +329,8 @@ test_child_subset(void **state)
 	parent = mk(e, e->root, "create", "{\"policies\":[\"a\",\"b\"]}", NULL);
 	for (i = 0; i < WRIT_ARRAY_LEN(cases); i++) {
 		e->caps = cases[i].caps;
-		assert_int_equal(call(e, parent, WRIT_OP_UPDATE, "create", cases[i].body, &r),
-		    cases[i].rc);
+		assert_int_equal(
+		    call(e, parent, WRIT_OP_UPDATE, "create", cases[i].body, &r), cases[i].rc);
 		if (cases[i].rc != WRIT_OK) {
 			assert_int_equal(r.status, 400);
 			assert_string_equal(r.msg, cases[i].policies);
@@ -412,8 +411,7 @@ test_revoke_self_and_orphan(void **state)
 	resp_free(&r);
 	assert_false(token_works(e, b));
 	assert_false(token_works(e, c));
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "revoke-orphan", body, &r),
-	    WRIT_EINVAL);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "revoke-orphan", body, &r), WRIT_EINVAL);
 	assert_string_equal(r.msg, "token to revoke not found");
 	resp_free(&r);
 	free(a);
@@ -438,7 +436,7 @@ test_num_uses(void **state)
 	assert_string_equal(r.msg, "restricted use token cannot generate child tokens");
 	resp_free(&r);
 	before = count_keys(e, TOK_ID_PREFIX);
-	assert_true(token_works(e, tok));      /* the last use */
+	assert_true(token_works(e, tok)); /* the last use */
 	assert_int_equal(count_keys(e, TOK_ID_PREFIX), before - 1);
 	assert_false(token_works(e, tok));
 	free(tok);
@@ -485,8 +483,8 @@ test_periodic_and_explicit_max(void **state)
 	assert_int_equal(jget_int(auth, "lease_duration"), 3600);
 	json_decref(auth);
 	fake_now += 1800;
-	assert_int_equal(call(e, per, WRIT_OP_UPDATE, "renew-self", "{\"increment\":\"99h\"}", &r),
-	    WRIT_OK);
+	assert_int_equal(
+	    call(e, per, WRIT_OP_UPDATE, "renew-self", "{\"increment\":\"99h\"}", &r), WRIT_OK);
 	assert_int_equal(jget_int(r.auth, "lease_duration"), 3600);
 	assert_true(json_is_true(json_object_get(r.auth, "renewable")));
 	resp_free(&r);
@@ -495,13 +493,13 @@ test_periodic_and_explicit_max(void **state)
 
 	cap = mk(e, e->root, "create", "{\"ttl\":\"1h\",\"explicit_max_ttl\":\"2h\"}", NULL);
 	fake_now += 3000;
-	assert_int_equal(call(e, cap, WRIT_OP_UPDATE, "renew-self", "{\"increment\":\"1h\"}", &r),
-	    WRIT_OK);
+	assert_int_equal(
+	    call(e, cap, WRIT_OP_UPDATE, "renew-self", "{\"increment\":\"1h\"}", &r), WRIT_OK);
 	assert_int_equal(jget_int(r.auth, "lease_duration"), 3600);
 	resp_free(&r);
 	fake_now += 3000;
-	assert_int_equal(call(e, cap, WRIT_OP_UPDATE, "renew-self", "{\"increment\":\"1h\"}", &r),
-	    WRIT_OK);
+	assert_int_equal(
+	    call(e, cap, WRIT_OP_UPDATE, "renew-self", "{\"increment\":\"1h\"}", &r), WRIT_OK);
 	assert_int_equal(jget_int(r.auth, "lease_duration"), 1200);
 	resp_free(&r);
 	fake_now += 1201;
@@ -544,8 +542,8 @@ test_renew_rules(void **state)
 	assert_int_equal(call(e, nr, WRIT_OP_UPDATE, "renew-self", NULL, &r), WRIT_EINVAL);
 	assert_string_equal(r.msg, "lease is not renewable");
 	resp_free(&r);
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "renew", "{\"token\":\"hvs.x\"}", &r),
-	    WRIT_EINVAL);
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "renew", "{\"token\":\"hvs.x\"}", &r), WRIT_EINVAL);
 	assert_string_equal(r.msg, "token not found");
 	resp_free(&r);
 	free(tok);
@@ -582,12 +580,12 @@ test_accessor(void **state)
 	assert_int_equal(r.status, 204);
 	resp_free(&r);
 	assert_false(token_works(e, tok));
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "lookup-accessor", body, &r),
-	    WRIT_EINVAL);
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "lookup-accessor", body, &r), WRIT_EINVAL);
 	assert_string_equal(r.msg, "invalid accessor");
 	resp_free(&r);
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "lookup-accessor",
-			     "{\"accessor\":\"../id/x\"}", &r),
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "lookup-accessor", "{\"accessor\":\"../id/x\"}", &r),
 	    WRIT_EINVAL);
 	resp_free(&r);
 	free(tok);
@@ -616,8 +614,8 @@ test_batch(void **state)
 	assert_int_equal(call(e, tok, WRIT_OP_UPDATE, "create", "{}", &r), WRIT_EINVAL);
 	assert_string_equal(r.msg, "batch tokens cannot create more tokens");
 	resp_free(&r);
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "create",
-			     "{\"type\":\"batch\",\"num_uses\":2}", &r),
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "create", "{\"type\":\"batch\",\"num_uses\":2}", &r),
 	    WRIT_EINVAL);
 	assert_string_equal(r.msg, "batch tokens cannot have \"num_uses\" set");
 	resp_free(&r);
@@ -632,10 +630,11 @@ test_roles(void **state)
 	json_t *auth;
 	char *tok, body[256];
 
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "roles/r1",
-			     "{\"allowed_policies\":\"a, B\",\"orphan\":true,\"path_suffix\":\"v1\","
-			     "\"token_period\":\"2h\",\"token_bound_cidrs\":[\"10.0.0.0/8\"]}",
-			     &r),
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "roles/r1",
+	        "{\"allowed_policies\":\"a, B\",\"orphan\":true,\"path_suffix\":\"v1\","
+	        "\"token_period\":\"2h\",\"token_bound_cidrs\":[\"10.0.0.0/8\"]}",
+	        &r),
 	    WRIT_OK);
 	assert_int_equal(r.status, 204);
 	resp_free(&r);
@@ -648,8 +647,8 @@ test_roles(void **state)
 	    json_string_value(json_array_get(json_object_get(r.data, "allowed_policies"), 1)), "b");
 	resp_free(&r);
 	assert_int_equal(call(e, e->root, WRIT_OP_LIST, "roles", NULL, &r), WRIT_OK);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(r.data, "keys"), 0)),
-	    "r1");
+	assert_string_equal(
+	    json_string_value(json_array_get(json_object_get(r.data, "keys"), 0)), "r1");
 	resp_free(&r);
 
 	tok = mk(e, e->root, "create/r1", "{\"policies\":[\"a\"]}", &auth);
@@ -665,8 +664,8 @@ test_roles(void **state)
 	resp_free(&r);
 	e->remote = "127.0.0.1";
 
-	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "create/r1", "{\"policies\":[\"c\"]}",
-			     &r),
+	assert_int_equal(
+	    call(e, e->root, WRIT_OP_UPDATE, "create/r1", "{\"policies\":[\"c\"]}", &r),
 	    WRIT_EINVAL);
 	assert_string_equal(r.msg, "token policies must be subset of the role's allowed policies");
 	resp_free(&r);
@@ -692,20 +691,20 @@ test_cidr_table(void **state)
 		const char *addr;
 		bool allow;
 	} cases[] = {
-		{"10.0.0.0/8", "10.1.2.3", true},
-		{"10.0.0.0/8", "11.0.0.1", false},
-		{"10.0.0.1", "10.0.0.1", true},
-		{"10.0.0.1/32", "10.0.0.2", false},
-		{"192.168.1.0/25", "192.168.1.127", true},
-		{"192.168.1.0/25", "192.168.1.128", false},
-		{"0.0.0.0/0", "8.8.8.8", true},
-		{"::1/128", "::1", true},
-		{"2001:db8::/32", "2001:db8:1::1", true},
-		{"2001:db8::/32", "2001:db9::1", false},
-		{"10.0.0.0/8", "::ffff:10.9.9.9", true},
-		{"10.0.0.0/8", "2001:db8::1", false},
-		{"10.0.0.0/8", "not-an-ip", false},
-		{"10.0.0.0/8", NULL, false},
+	    {"10.0.0.0/8", "10.1.2.3", true},
+	    {"10.0.0.0/8", "11.0.0.1", false},
+	    {"10.0.0.1", "10.0.0.1", true},
+	    {"10.0.0.1/32", "10.0.0.2", false},
+	    {"192.168.1.0/25", "192.168.1.127", true},
+	    {"192.168.1.0/25", "192.168.1.128", false},
+	    {"0.0.0.0/0", "8.8.8.8", true},
+	    {"::1/128", "::1", true},
+	    {"2001:db8::/32", "2001:db8:1::1", true},
+	    {"2001:db8::/32", "2001:db9::1", false},
+	    {"10.0.0.0/8", "::ffff:10.9.9.9", true},
+	    {"10.0.0.0/8", "2001:db8::1", false},
+	    {"10.0.0.0/8", "not-an-ip", false},
+	    {"10.0.0.0/8", NULL, false},
 	};
 	static const char *bad[] = {"10.0.0.0/33", "1.2.3", "::1/129", "10.0.0.0/", "x/8", ""};
 	size_t i;
@@ -739,19 +738,44 @@ test_authenticate_edges(void **state)
 
 	memset(longtok, 'a', sizeof(longtok) - 1);
 	longtok[sizeof(longtok) - 1] = '\0';
-	assert_int_equal(writ_token_authenticate(&e->core, a, NULL, NULL, &t, &last, &err),
-	    WRIT_EDENIED);
-	assert_int_equal(writ_token_authenticate(&e->core, a, "", NULL, &t, &last, &err),
-	    WRIT_EDENIED);
-	assert_int_equal(writ_token_authenticate(&e->core, a, longtok, NULL, &t, &last, &err),
-	    WRIT_EDENIED);
+	assert_int_equal(
+	    writ_token_authenticate(&e->core, a, NULL, NULL, &t, &last, &err), WRIT_EDENIED);
+	assert_int_equal(
+	    writ_token_authenticate(&e->core, a, "", NULL, &t, &last, &err), WRIT_EDENIED);
+	assert_int_equal(
+	    writ_token_authenticate(&e->core, a, longtok, NULL, &t, &last, &err), WRIT_EDENIED);
 	assert_string_equal(err.msg, "permission denied");
-	assert_int_equal(writ_token_authenticate(&e->core, a, e->root, NULL, &t, &last, &err),
-	    WRIT_OK);
+	assert_int_equal(
+	    writ_token_authenticate(&e->core, a, e->root, NULL, &t, &last, &err), WRIT_OK);
 	assert_true(t->root);
 	assert_false(last);
 	writ_token_release(t);
 	writ_arena_free(a);
+}
+
+/* writ_token_lookup inspects a token without spending a use or checking CIDRs. */
+static void
+test_lookup_no_use(void **state)
+{
+	struct env *e = *state;
+	struct writ_arena *a = writ_arena_new(0, 0);
+	struct writ_err err = {0};
+	struct writ_token *t = NULL;
+	char *tok = mk(e, e->root, "create",
+	    "{\"num_uses\":1,\"policies\":[\"a\"],\"meta\":{\"k\":\"v\"}}", NULL);
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(writ_token_lookup(&e->core, a, tok, &t, &err), WRIT_OK);
+		assert_int_equal(t->num_uses, 1);
+		assert_string_equal(json_string_value(json_object_get(t->meta, "k")), "v");
+		writ_token_release(t);
+	}
+	assert_int_equal(writ_token_lookup(&e->core, a, "hvs.none", &t, &err), WRIT_EDENIED);
+	assert_true(token_works(e, tok)); /* the one use */
+	assert_int_equal(writ_token_lookup(&e->core, a, tok, &t, &err), WRIT_EDENIED);
+	writ_arena_free(a);
+	free(tok);
 }
 
 static void
@@ -791,8 +815,7 @@ test_unknown_paths(void **state)
 	assert_int_equal(call(e, e->root, WRIT_OP_DELETE, "create", NULL, &r), WRIT_EUNSUPPORTED);
 	assert_int_equal(r.status, 405);
 	resp_free(&r);
-	assert_int_equal(call(e, "hvs.bogus", WRIT_OP_READ, "lookup-self", NULL, &r),
-	    WRIT_EDENIED);
+	assert_int_equal(call(e, "hvs.bogus", WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_EDENIED);
 	resp_free(&r);
 }
 
@@ -835,22 +858,23 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cidr_table),
-		cmocka_unit_test_setup_teardown(test_create_lookup, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_child_subset, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_revoke_tree, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_revoke_self_and_orphan, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_num_uses, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ttl_expiry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_periodic_and_explicit_max, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_renew_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_accessor, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_authenticate_edges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tidy, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_paths, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
+	    cmocka_unit_test(test_cidr_table),
+	    cmocka_unit_test_setup_teardown(test_create_lookup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_child_subset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_revoke_tree, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_revoke_self_and_orphan, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_num_uses, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_ttl_expiry, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_periodic_and_explicit_max, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_renew_rules, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_accessor, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_batch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_roles, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_authenticate_edges, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_lookup_no_use, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_tidy, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_paths, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
