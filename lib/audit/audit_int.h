@@ -44,6 +44,7 @@ struct writ_audit {
 	const struct writ_key *sign_key;     /* borrowed */
 	unsigned char pub[WRIT_ED25519_PUB]; /* sign_key's public half */
 	unsigned char *hmac_key;             /* secure memory, WRIT_AUDIT_HMAC_KEY_LEN */
+	struct writ_hmac_key *hmac;          /* hmac_key prepared for many values */
 
 	pthread_mutex_t sync_mu;
 	pthread_cond_t sync_cv;

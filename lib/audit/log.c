@@ -249,6 +249,11 @@ audit_new(const struct writ_audit_opts *opts)
 		return NULL;
 	}
 	memcpy(a->hmac_key, opts->hmac_key, WRIT_AUDIT_HMAC_KEY_LEN);
+	if (writ_hmac_key_new(a->hmac_key, WRIT_AUDIT_HMAC_KEY_LEN, &a->hmac) != WRIT_OK) {
+		writ_secmem_free(a->hmac_key, WRIT_AUDIT_HMAC_KEY_LEN);
+		writ_free(a);
+		return NULL;
+	}
 	a->sign_key = opts->sign_key;
 	a->checkpoint_every = opts->checkpoint_every ? opts->checkpoint_every : AUDIT_DEFAULT_EVERY;
 	writ_buf_init(&a->line, WRIT_AUDIT_LINE_MAX + 2);
@@ -267,6 +272,7 @@ audit_free(struct writ_audit *a)
 		close(a->fd);
 	writ_buf_free(&a->line);
 	writ_secmem_free(a->hmac_key, WRIT_AUDIT_HMAC_KEY_LEN);
+	writ_hmac_key_free(a->hmac);
 	pthread_cond_destroy(&a->sync_cv);
 	pthread_mutex_destroy(&a->sync_mu);
 	pthread_mutex_destroy(&a->mu);
@@ -472,5 +478,10 @@ void
 writ_audit_hmac(
     const struct writ_audit *a, const void *value, size_t len, char out[WRIT_AUDIT_HMAC_STR_LEN])
 {
-	writ_audit_hmac_str(a->hmac_key, value, len, out);
+	unsigned char mac[WRIT_SHA256_LEN];
+
+	writ_hmac_key_compute(a->hmac, value, len, mac);
+	memcpy(out, "hmac-sha256:", 12);
+	writ_hex_encode(mac, sizeof(mac), out + 12);
+	writ_memzero(mac, sizeof(mac));
 }

@@ -237,133 +237,235 @@ core_audit_close_devices(struct writ_core *core)
  * Entries.
  */
 
-/* Copy v with every string replaced by its HMAC (Vault's audit salting). */
-static json_t *
-hmac_json(const unsigned char *key, json_t *v, unsigned depth)
+/*
+ * Entries are written straight into a buffer, each string of request and
+ * response data replaced by its HMAC on the way (Vault's audit salting),
+ * without building a second JSON tree.  An emitter stops at the first error.
+ */
+struct emit {
+	struct writ_buf *b;
+	const struct writ_audit *log;
+	writ_rc rc;
+};
+
+static void
+e_raw(struct emit *e, const char *s)
+{
+	if (e->rc == WRIT_OK)
+		e->rc = writ_buf_appends(e->b, s);
+}
+
+static void
+e_str(struct emit *e, const char *s)
+{
+	if (e->rc == WRIT_OK)
+		e->rc = writ_buf_append_json_str(e->b, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* ,"key": (the comma unless first) */
+static void
+e_key(struct emit *e, const char *k, bool first)
+{
+	if (!first)
+		e_raw(e, ",");
+	e_str(e, k);
+	e_raw(e, ":");
+}
+
+static void
+e_hmac(struct emit *e, const char *s, size_t len)
 {
 	char h[WRIT_AUDIT_HMAC_STR_LEN];
-	json_t *out, *e;
+
+	if (len == 0) {
+		e_raw(e, "\"\"");
+		return;
+	}
+	writ_audit_hmac(e->log, s, len, h);
+	e_raw(e, "\"");
+	e_raw(e, h);
+	e_raw(e, "\"");
+}
+
+static void
+e_hmac_json(struct emit *e, json_t *v, unsigned depth)
+{
 	const char *k;
+	json_t *x;
+	size_t i;
+	bool first = true;
+
+	if (depth > 128) {
+		e_raw(e, "\"[elided]\"");
+	} else if (json_is_string(v)) {
+		e_hmac(e, json_string_value(v), json_string_length(v));
+	} else if (json_is_object(v)) {
+		e_raw(e, "{");
+		json_object_foreach(v, k, x) {
+			e_key(e, k, first);
+			e_hmac_json(e, x, depth + 1);
+			first = false;
+		}
+		e_raw(e, "}");
+	} else if (json_is_array(v)) {
+		e_raw(e, "[");
+		json_array_foreach(v, i, x) {
+			if (i > 0)
+				e_raw(e, ",");
+			e_hmac_json(e, x, depth + 1);
+		}
+		e_raw(e, "]");
+	} else if (json_is_integer(v)) {
+		if (e->rc == WRIT_OK)
+			e->rc = writ_buf_appendf(e->b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	} else if (json_is_real(v)) {
+		if (e->rc == WRIT_OK)
+			e->rc = writ_buf_appendf(e->b, "%.17g", json_real_value(v));
+	} else {
+		e_raw(e, json_is_true(v) ? "true" : json_is_false(v) ? "false" : "null");
+	}
+}
+
+static void
+e_hmac_cstr(struct emit *e, const char *s)
+{
+	e_hmac(e, s ? s : "", s ? strlen(s) : 0);
+}
+
+static void
+e_policies(struct emit *e, const struct writ_token *t)
+{
 	size_t i;
 
-	if (depth > 128)
-		return json_string("[elided]");
-	if (json_is_string(v)) {
-		writ_audit_hmac_str(key, json_string_value(v), json_string_length(v), h);
-		return json_string(h);
+	e_raw(e, "[");
+	for (i = 0; i < t->npolicies; i++) {
+		if (i > 0)
+			e_raw(e, ",");
+		e_str(e, t->policies[i]);
 	}
-	if (json_is_object(v)) {
-		out = json_object();
-		json_object_foreach(v, k, e)
-			json_object_set_new(out, k, hmac_json(key, e, depth + 1));
-		return out;
-	}
-	if (json_is_array(v)) {
-		out = json_array();
-		json_array_foreach(v, i, e)
-			json_array_append_new(out, hmac_json(key, e, depth + 1));
-		return out;
-	}
-	return json_deep_copy(v);
+	e_raw(e, "]");
 }
 
-static json_t *
-hmac_str(const unsigned char *key, const char *s)
-{
-	char h[WRIT_AUDIT_HMAC_STR_LEN];
-
-	if (s == NULL || s[0] == '\0')
-		return json_string("");
-	writ_audit_hmac_str(key, s, strlen(s), h);
-	return json_string(h);
-}
-
-static json_t *
-auth_json(const unsigned char *key, const struct writ_req *req)
+static void
+e_auth(struct emit *e, const struct writ_req *req)
 {
 	const struct writ_token *t = req->token;
-	json_t *pols = json_array(), *out;
-	size_t i;
 
 	if (t == NULL) {
-		json_decref(pols);
-		return json_object();
+		e_raw(e, "{}");
+		return;
 	}
-	for (i = 0; i < t->npolicies; i++)
-		json_array_append_new(pols, json_string(t->policies[i]));
-	out = json_pack("{s:o, s:o, s:s, s:O, s:O, s:o, s:s, s:s, s:I}", "client_token",
-	    hmac_str(key, req->client_token), "accessor", hmac_str(key, t->accessor),
-	    "display_name", t->display_name ? t->display_name : "", "policies", pols,
-	    "token_policies", pols, "metadata",
-	    t->meta ? hmac_json(key, t->meta, 0) : json_object(), "entity_id", "", "token_type",
-	    "service", "token_ttl", (json_int_t)t->creation_ttl);
-	json_decref(pols);
-	return out;
+	e_raw(e, "{\"client_token\":");
+	e_hmac_cstr(e, req->client_token);
+	e_raw(e, ",\"accessor\":");
+	e_hmac_cstr(e, t->accessor);
+	e_key(e, "display_name", false);
+	e_str(e, t->display_name);
+	e_raw(e, ",\"policies\":");
+	e_policies(e, t);
+	e_raw(e, ",\"token_policies\":");
+	e_policies(e, t);
+	e_raw(e, ",\"metadata\":");
+	if (t->meta != NULL)
+		e_hmac_json(e, t->meta, 0);
+	else
+		e_raw(e, "{}");
+	e_raw(e, ",\"entity_id\":\"\",\"token_type\":\"service\"");
+	if (e->rc == WRIT_OK)
+		e->rc = writ_buf_appendf(e->b, ",\"token_ttl\":%lld}", (long long)t->creation_ttl);
 }
 
-static json_t *
-request_json(const unsigned char *key, const struct writ_req *req)
+static void
+e_request(struct emit *e, const struct writ_req *req)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:{s:s}}", "id",
-	    req->id ? req->id : "", "operation", op_names[req->op], "path", req->path,
-	    "remote_address", req->remote_addr ? req->remote_addr : "", "client_token",
-	    hmac_str(key, req->client_token), "client_token_accessor",
-	    hmac_str(key, req->token ? req->token->accessor : NULL), "namespace", "id", "root");
-
-	if (o == NULL)
-		return NULL;
+	e_raw(e, "{\"id\":");
+	e_str(e, req->id);
+	e_key(e, "operation", false);
+	e_str(e, op_names[req->op]);
+	e_key(e, "path", false);
+	e_str(e, req->path);
+	e_key(e, "remote_address", false);
+	e_str(e, req->remote_addr);
+	e_raw(e, ",\"client_token\":");
+	e_hmac_cstr(e, req->client_token);
+	e_raw(e, ",\"client_token_accessor\":");
+	e_hmac_cstr(e, req->token ? req->token->accessor : NULL);
+	e_raw(e, ",\"namespace\":{\"id\":\"root\"}");
 	if (req->mount != NULL) {
-		json_object_set_new(o, "mount_type", json_string(req->mount->type));
-		json_object_set_new(o, "mount_point", json_string(req->mount->path));
-		json_object_set_new(o, "mount_accessor", json_string(req->mount->accessor));
+		e_key(e, "mount_type", false);
+		e_str(e, req->mount->type);
+		e_key(e, "mount_point", false);
+		e_str(e, req->mount->path);
+		e_key(e, "mount_accessor", false);
+		e_str(e, req->mount->accessor);
 	}
-	if (json_object_size(req->body) > 0)
-		json_object_set_new(o, "data", hmac_json(key, req->body, 0));
-	return o;
+	if (json_object_size(req->body) > 0) {
+		e_raw(e, ",\"data\":");
+		e_hmac_json(e, req->body, 0);
+	}
+	e_raw(e, "}");
 }
 
-static json_t *
-response_json(const unsigned char *key, const struct writ_req *req,
-    const struct writ_resp *resp)
+static void
+e_response(struct emit *e, const struct writ_req *req, const struct writ_resp *resp)
 {
-	json_t *o = json_object();
+	bool first = true;
 
-	if (o == NULL)
-		return NULL;
-	if (req->mount != NULL)
-		json_object_set_new(o, "mount_type", json_string(req->mount->type));
-	if (resp->data != NULL)
-		json_object_set_new(o, "data", hmac_json(key, resp->data, 0));
-	if (resp->raw != NULL)
-		json_object_set_new(o, "data", hmac_json(key, resp->raw, 0));
-	if (resp->auth != NULL)
-		json_object_set_new(o, "auth", hmac_json(key, resp->auth, 0));
-	if (resp->lease_id != NULL)
-		json_object_set_new(o, "secret", json_pack("{s:s}", "lease_id", resp->lease_id));
-	json_object_set_new(o, "status", json_integer(resp->status ? resp->status : 200));
-	return o;
+	e_raw(e, "{");
+	if (req->mount != NULL) {
+		e_key(e, "mount_type", first);
+		e_str(e, req->mount->type);
+		first = false;
+	}
+	if (resp->data != NULL || resp->raw != NULL) {
+		e_key(e, "data", first);
+		e_hmac_json(e, resp->data != NULL ? resp->data : resp->raw, 0);
+		first = false;
+	}
+	if (resp->auth != NULL) {
+		e_key(e, "auth", first);
+		e_hmac_json(e, resp->auth, 0);
+		first = false;
+	}
+	if (resp->lease_id != NULL) {
+		e_key(e, "secret", first);
+		e_raw(e, "{\"lease_id\":");
+		e_str(e, resp->lease_id);
+		e_raw(e, "}");
+		first = false;
+	}
+	e_key(e, "status", first);
+	if (e->rc == WRIT_OK)
+		e->rc = writ_buf_appendf(e->b, "%d}", resp->status ? resp->status : 200);
 }
 
-static json_t *
-entry_json(const unsigned char *key, const struct writ_req *req, bool response,
-    const struct writ_resp *resp)
+static writ_rc
+entry_format(struct writ_buf *b, const struct writ_audit *log, const struct writ_req *req,
+    bool response, const struct writ_resp *resp)
 {
+	struct emit e = {b, log, WRIT_OK};
 	char now[48];
 	int64_t sec;
 	long nsec;
-	json_t *e;
 
 	writ_time_now_ns(&sec, &nsec);
 	writ_time_rfc3339(now, sizeof(now), sec, nsec);
-	e = json_pack("{s:s, s:s, s:o, s:o}", "time", now, "type",
-	    response ? "response" : "request", "auth", auth_json(key, req), "request",
-	    request_json(key, req));
-	if (e != NULL && response) {
-		json_object_set_new(e, "response", response_json(key, req, resp));
-		if (resp->rc != WRIT_OK)
-			json_object_set_new(e, "error", json_string(resp->msg));
+	e_raw(&e, "{\"time\":\"");
+	e_raw(&e, now);
+	e_raw(&e, response ? "\",\"type\":\"response\",\"auth\":" : "\",\"type\":\"request\",\"auth\":");
+	e_auth(&e, req);
+	e_raw(&e, ",\"request\":");
+	e_request(&e, req);
+	if (response) {
+		e_raw(&e, ",\"response\":");
+		e_response(&e, req, resp);
+		if (resp->rc != WRIT_OK) {
+			e_key(&e, "error", false);
+			e_str(&e, resp->msg);
+		}
 	}
-	return e;
+	e_raw(&e, "}");
+	return e.rc;
 }
 
 writ_rc
@@ -371,27 +473,26 @@ core_audit_request(struct writ_core *core, struct writ_req *req, bool response,
     const struct writ_resp *resp, uint64_t *seqs, struct writ_err *err)
 {
 	struct writ_core_priv *p = core->priv;
+	struct writ_buf b;
 	size_t i, ok = 0;
 
+	writ_buf_init(&b, WRIT_AUDIT_LINE_MAX);
 	pthread_rwlock_rdlock(&p->lock);
 	for (i = 0; i < p->ndevices; i++) {
 		struct audit_device *d = &p->devices[i];
-		json_t *e = entry_json(d->hmac_key, req, response, resp);
-		char *text = e ? json_dumps(e, JSON_COMPACT) : NULL;
 
 		seqs[i] = 0;
-		if (text == NULL)
+		writ_buf_reset(&b);
+		if (entry_format(&b, d->log, req, response, resp) != WRIT_OK)
 			WRIT_ERR(err, WRIT_ENOMEM, "cannot format the audit entry");
-		if (text != NULL &&
-		    writ_audit_append(d->log, text, strlen(text), &seqs[i], err) == WRIT_OK)
+		else if (writ_audit_append(d->log, b.ptr, b.len, &seqs[i], err) == WRIT_OK)
 			ok++;
-		else
+		if (seqs[i] == 0)
 			writ_log(WRIT_LOG_ERROR, "audit device \"%s\" failed to record a %s: %s",
 			    d->name, response ? "response" : "request", err ? err->msg : "");
-		free(text);
-		json_decref(e);
 	}
 	pthread_rwlock_unlock(&p->lock);
+	writ_buf_free(&b);
 	if (i > 0 && ok == 0)
 		return WRIT_ERR(err, WRIT_EIO, "no audit device recorded the request");
 	return WRIT_OK;

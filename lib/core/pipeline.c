@@ -521,6 +521,7 @@ serve(struct writ_core *core, const struct writ_core_in *in, struct writ_core_ou
 	render(&p, out);
 	if (ticket != NULL)
 		*ticket = p.ticket;
+	writ_token_release(p.req.token);
 	json_decref(p.req.body);
 	json_decref(p.req.query);
 	json_decref(p.resp.data);

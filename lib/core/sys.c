@@ -358,21 +358,21 @@ sys_capabilities(struct writ_req *req, struct writ_resp *resp, bool self)
 	json_t *out;
 	writ_rc rc;
 
-	if (!self) {
-		const char *t = NULL;
-		bool last = false;
-
-		if (writ_req_str(req, "token", &t) != WRIT_OK)
-			return writ_resp_err(resp, WRIT_EINVAL, 400, "%s", "missing \"token\"");
-		rc = writ_token_authenticate(req->core, req->arena, t, NULL, &tok, &last, &err);
-		if (rc != WRIT_OK)
-			return writ_resp_err(resp, WRIT_EDENIED, 403, "%s", "permission denied");
-	}
 	if (writ_req_strlist(req, "paths", &paths, &n) != WRIT_OK &&
 	    writ_req_strlist(req, "path", &paths, &n) != WRIT_OK)
 		return writ_resp_err(resp, WRIT_EINVAL, 400, "%s", "missing \"paths\"");
 	if (n > 256)
 		return writ_resp_err(resp, WRIT_ELIMIT, 400, "%s", "too many paths");
+	if (!self) {
+		const char *t = NULL;
+
+		if (writ_req_str(req, "token", &t) != WRIT_OK)
+			return writ_resp_err(resp, WRIT_EINVAL, 400, "%s", "missing \"token\"");
+		/* A lookup: asking about a token must not spend one of its uses. */
+		rc = writ_token_lookup(req->core, req->arena, t, &tok, &err);
+		if (rc != WRIT_OK)
+			return writ_resp_err(resp, WRIT_EDENIED, 403, "%s", "permission denied");
+	}
 	out = json_object();
 	for (i = 0; i < n; i++) {
 		unsigned caps = 0;
@@ -381,12 +381,16 @@ sys_capabilities(struct writ_req *req, struct writ_resp *resp, bool self)
 		    &caps, &err);
 		if (rc != WRIT_OK) {
 			json_decref(out);
+			if (!self)
+				writ_token_release(tok);
 			return writ_resp_err(resp, rc, 0, "%s", "internal error");
 		}
 		json_object_set_new(out, paths[i], caps_json(caps));
 		if (n == 1)
 			json_object_set_new(out, "capabilities", caps_json(caps));
 	}
+	if (!self)
+		writ_token_release(tok);
 	resp->data = out;
 	resp->data_to_top = true;
 	return WRIT_OK;
