@@ -87,6 +87,32 @@ test_hmac_rfc4231(void **state)
 }
 
 /* RFC 4231 cases 6 and 7: keys longer than the block size. */
+/* A prepared key gives the same MAC as the one-shot function, for every key and data length. */
+static void
+test_hmac_prepared(void **state)
+{
+	static const size_t keylens[] = {0, 1, 20, 32, 64, 65, 131};
+	unsigned char key[131], data[300], a[WRIT_SHA256_LEN], b[WRIT_SHA256_LEN];
+	size_t i, len;
+
+	(void)state;
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char)(i * 7 + 3);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 13 + 1);
+	for (i = 0; i < sizeof(keylens) / sizeof(keylens[0]); i++) {
+		struct writ_hmac_key *k = NULL;
+
+		assert_int_equal(writ_hmac_key_new(key, keylens[i], &k), WRIT_OK);
+		for (len = 0; len <= sizeof(data); len += 37) {
+			writ_hmac_sha256(key, keylens[i], data, len, a);
+			writ_hmac_key_compute(k, data, len, b);
+			assert_memory_equal(a, b, sizeof(a));
+		}
+		writ_hmac_key_free(k);
+	}
+}
+
 static void
 test_hmac_rfc4231_long_key(void **state)
 {
@@ -568,6 +594,7 @@ main(void)
 	    cmocka_unit_test(test_sha256),
 	    cmocka_unit_test(test_hmac_rfc4231),
 	    cmocka_unit_test(test_hmac_rfc4231_long_key),
+	    cmocka_unit_test(test_hmac_prepared),
 	    cmocka_unit_test(test_hkdf_rfc5869),
 	    cmocka_unit_test(test_random_ct_eq),
 	    cmocka_unit_test(test_aead),
