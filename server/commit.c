@@ -3,7 +3,9 @@
  * Group commit of deferred responses (see commit.h).  One thread takes the
  * whole queue at once, merges the tickets (the highest sequence numbers cover
  * all lower ones), syncs, and completes every response: 500 for all of them if
- * the sync failed, since none of their writes is known to be durable.
+ * the sync failed, since none of their writes is known to be durable.  The
+ * store's fsync and the audit log's fdatasync touch different files, so a
+ * second thread runs the audit half while the committer runs the store half.
  */
 #include <pthread.h>
 #include <string.h>
@@ -16,8 +18,21 @@ struct item {
 	struct item *next;
 };
 
+/* The audit half of a batch, handed to the audit thread. */
+struct audit_job {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct writ_core_ticket t;
+	bool pending; /* a job waits for the audit thread */
+	bool done;    /* the audit thread finished it; rc holds the result */
+	bool stop;
+	writ_rc rc;
+};
+
 struct committer {
 	struct writ_core *core;
+	struct audit_job aj;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -38,6 +53,58 @@ complete(struct writ_http_defer *d, writ_rc rc)
 	writ_http_defer_complete(d);
 }
 
+static void *
+audit_main(void *arg)
+{
+	struct committer *c = arg;
+	struct audit_job *j = &c->aj;
+	struct writ_core_ticket t;
+	struct writ_err err = {0};
+	writ_rc rc;
+
+	pthread_mutex_lock(&j->mu);
+	for (;;) {
+		while (!j->pending && !j->stop)
+			pthread_cond_wait(&j->cv, &j->mu);
+		if (!j->pending)
+			break;
+		t = j->t;
+		j->pending = false;
+		pthread_mutex_unlock(&j->mu);
+		rc = writ_core_sync_audit(c->core, &t, &err);
+		if (rc != WRIT_OK)
+			writ_log(WRIT_LOG_ERROR, "audit sync failed: %s", err.msg);
+		pthread_mutex_lock(&j->mu);
+		j->rc = rc;
+		j->done = true;
+		pthread_cond_broadcast(&j->cv);
+	}
+	pthread_mutex_unlock(&j->mu);
+	return NULL;
+}
+
+/* Sync the store here and the audit log on the audit thread, at the same time. */
+static writ_rc
+sync_both(struct committer *c, const struct writ_core_ticket *all, struct writ_err *err)
+{
+	struct audit_job *j = &c->aj;
+	writ_rc rc, arc;
+
+	pthread_mutex_lock(&j->mu);
+	j->t = *all;
+	j->pending = true;
+	j->done = false;
+	pthread_cond_broadcast(&j->cv);
+	pthread_mutex_unlock(&j->mu);
+	rc = writ_core_sync_store(c->core, all, err);
+	pthread_mutex_lock(&j->mu);
+	while (!j->done)
+		pthread_cond_wait(&j->cv, &j->mu);
+	arc = j->rc;
+	pthread_mutex_unlock(&j->mu);
+	return rc != WRIT_OK ? rc : arc;
+}
+
 static void
 run_batch(struct committer *c, struct item *list)
 {
@@ -49,7 +116,7 @@ run_batch(struct committer *c, struct item *list)
 	memset(&all, 0, sizeof(all));
 	for (it = list; it != NULL; it = it->next)
 		writ_core_ticket_merge(&all, &it->t);
-	rc = writ_core_sync(c->core, &all, &err);
+	rc = sync_both(c, &all, &err);
 	if (rc != WRIT_OK)
 		writ_log(WRIT_LOG_ERROR, "group commit failed: %s", err.msg);
 	for (it = list; it != NULL; it = next) {
@@ -79,6 +146,16 @@ committer_main(void *arg)
 	}
 }
 
+static void
+audit_thread_stop(struct committer *c)
+{
+	pthread_mutex_lock(&c->aj.mu);
+	c->aj.stop = true;
+	pthread_cond_broadcast(&c->aj.cv);
+	pthread_mutex_unlock(&c->aj.mu);
+	pthread_join(c->aj.thread, NULL);
+}
+
 writ_rc
 committer_start(struct writ_core *core, struct committer **out, struct writ_err *err)
 {
@@ -90,14 +167,23 @@ committer_start(struct writ_core *core, struct committer **out, struct writ_err 
 	c->tail = &c->head;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
+	pthread_mutex_init(&c->aj.mu, NULL);
+	pthread_cond_init(&c->aj.cv, NULL);
+	if (pthread_create(&c->aj.thread, NULL, audit_main, c) != 0)
+		goto fail;
 	if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
-		pthread_mutex_destroy(&c->mu);
-		pthread_cond_destroy(&c->cv);
-		writ_free(c);
-		return WRIT_ERR(err, WRIT_EIO, "cannot start the committer thread");
+		audit_thread_stop(c);
+		goto fail;
 	}
 	*out = c;
 	return WRIT_OK;
+fail:
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->aj.mu);
+	pthread_cond_destroy(&c->aj.cv);
+	writ_free(c);
+	return WRIT_ERR(err, WRIT_EIO, "cannot start the committer threads");
 }
 
 void
@@ -132,7 +218,10 @@ committer_stop(struct committer *c)
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	pthread_join(c->thread, NULL);
+	audit_thread_stop(c);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->aj.mu);
+	pthread_cond_destroy(&c->aj.cv);
 	writ_free(c);
 }

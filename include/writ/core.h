@@ -143,6 +143,11 @@ WRIT_API void writ_core_ticket_merge(struct writ_core_ticket *dst,
 /* Make everything the ticket names durable: one store sync, one sync per audit device. */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_core_sync(struct writ_core *core,
     const struct writ_core_ticket *t, struct writ_err *err);
+/* The two halves of writ_core_sync, so a committer can run them in parallel. */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_core_sync_store(struct writ_core *core,
+    const struct writ_core_ticket *t, struct writ_err *err);
+WRIT_API WRIT_MUST_CHECK writ_rc writ_core_sync_audit(struct writ_core *core,
+    const struct writ_core_ticket *t, struct writ_err *err);
 
 /* Find the mount owning a logical path (longest prefix), or NULL. */
 WRIT_API const struct writ_mount *writ_core_mount_for(struct writ_core *core, const char *path);

@@ -486,7 +486,8 @@ writ_core_ticket_merge(struct writ_core_ticket *dst, const struct writ_core_tick
 }
 
 writ_rc
-writ_core_sync(struct writ_core *core, const struct writ_core_ticket *t, struct writ_err *err)
+writ_core_sync_store(struct writ_core *core, const struct writ_core_ticket *t,
+    struct writ_err *err)
 {
 	writ_rc rc;
 
@@ -494,7 +495,24 @@ writ_core_sync(struct writ_core *core, const struct writ_core_ticket *t, struct 
 		writ_log(WRIT_LOG_ERROR, "store sync failed: %s", err ? err->msg : "");
 		return rc;
 	}
+	return WRIT_OK;
+}
+
+writ_rc
+writ_core_sync_audit(struct writ_core *core, const struct writ_core_ticket *t,
+    struct writ_err *err)
+{
 	return core_audit_sync(core, t->audit_seq, err);
+}
+
+writ_rc
+writ_core_sync(struct writ_core *core, const struct writ_core_ticket *t, struct writ_err *err)
+{
+	writ_rc rc;
+
+	if ((rc = writ_core_sync_store(core, t, err)) != WRIT_OK)
+		return rc;
+	return writ_core_sync_audit(core, t, err);
 }
 
 static void

@@ -18,6 +18,8 @@
 
 #include "writ/crypto.h"
 
+#include "crypto_int.h"
+
 static void poison(unsigned char out[WRIT_SHA256_LEN], const char *what);
 
 /* An empty input still needs a valid pointer for OpenSSL. */
@@ -34,11 +36,15 @@ poison(unsigned char out[WRIT_SHA256_LEN], const char *what)
 void
 writ_sha256(const void *p, size_t len, unsigned char out[WRIT_SHA256_LEN])
 {
+	const EVP_MD *md = crypto_sha256_md();
+	EVP_MD_CTX *c = crypto_scratch_ctx();
 	unsigned int outlen = 0;
 
 	if (p == NULL)
 		p = empty;
-	if (EVP_Digest(p, len, out, &outlen, EVP_sha256(), NULL) != 1 || outlen != WRIT_SHA256_LEN)
+	if (md == NULL || c == NULL || EVP_DigestInit_ex(c, md, NULL) != 1 ||
+	    EVP_DigestUpdate(c, p, len) != 1 || EVP_DigestFinal_ex(c, out, &outlen) != 1 ||
+	    outlen != WRIT_SHA256_LEN)
 		poison(out, "sha256");
 }
 

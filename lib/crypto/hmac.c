@@ -14,6 +14,8 @@
 
 #include "writ/crypto.h"
 
+#include "crypto_int.h"
+
 #define BLOCK 64u
 
 struct writ_hmac_key {
@@ -23,6 +25,7 @@ struct writ_hmac_key {
 
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md;
 
 static void
 scratch_free(void *p)
@@ -35,11 +38,18 @@ scratch_init(void)
 {
 	if (pthread_key_create(&scratch_key, scratch_free) != 0)
 		abort();
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); /* kept for the process's life */
 }
 
-/* One scratch context per thread, freed when the thread exits. */
-static EVP_MD_CTX *
-scratch_ctx(void)
+const EVP_MD *
+crypto_sha256_md(void)
+{
+	pthread_once(&scratch_once, scratch_init);
+	return sha256_md;
+}
+
+EVP_MD_CTX *
+crypto_scratch_ctx(void)
 {
 	EVP_MD_CTX *c;
 
@@ -80,7 +90,7 @@ writ_hmac_key_new(const void *key, size_t keylen, struct writ_hmac_key **out)
 {
 	unsigned char k[BLOCK];
 	struct writ_hmac_key *h;
-	const EVP_MD *md = EVP_sha256();
+	const EVP_MD *md = crypto_sha256_md();
 	writ_rc rc;
 
 	memset(k, 0, sizeof(k));
@@ -88,6 +98,10 @@ writ_hmac_key_new(const void *key, size_t keylen, struct writ_hmac_key **out)
 		writ_sha256(key, keylen, k);
 	else if (keylen > 0)
 		memcpy(k, key, keylen);
+	if (md == NULL) {
+		rc = WRIT_ECRYPTO;
+		goto out;
+	}
 	if ((h = writ_calloc(1, sizeof(*h))) == NULL) {
 		rc = WRIT_ENOMEM;
 		goto out;
@@ -108,7 +122,7 @@ writ_hmac_key_compute(const struct writ_hmac_key *k, const void *p, size_t len,
     unsigned char out[WRIT_SHA256_LEN])
 {
 	unsigned char ih[WRIT_SHA256_LEN];
-	EVP_MD_CTX *c = scratch_ctx();
+	EVP_MD_CTX *c = crypto_scratch_ctx();
 	unsigned int n = 0;
 
 	if (c == NULL || EVP_MD_CTX_copy_ex(c, k->inner) != 1 ||
