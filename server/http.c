@@ -188,7 +188,7 @@ static void stop_workers(struct writ_http_server *srv, unsigned n);
 /* Listeners. */
 static writ_rc parse_addr(
     const char *addr, struct sockaddr_storage *ss, socklen_t *sslen, struct writ_err *err);
-static writ_rc open_listener(struct sockaddr_storage *ss, socklen_t sslen, int backlog,
+static writ_rc open_listener(struct sockaddr_storage *ss, socklen_t sslen, bool first, int backlog,
     evutil_socket_t *out, struct writ_err *err);
 static void set_port(struct sockaddr_storage *ss, uint16_t port);
 static void on_accept(
@@ -633,9 +633,15 @@ parse_addr(const char *addr, struct sockaddr_storage *ss, socklen_t *sslen, stru
 	return WRIT_OK;
 }
 
+/*
+ * One worker's listening socket.  The first one binds without SO_REUSEPORT,
+ * so an address another process (say a second writ) already listens on fails
+ * with EADDRINUSE instead of silently sharing its connections; SO_REUSEPORT is
+ * set after the bind, before listen(2), so the other workers' sockets can join.
+ */
 static writ_rc
-open_listener(struct sockaddr_storage *ss, socklen_t sslen, int backlog, evutil_socket_t *out,
-    struct writ_err *err)
+open_listener(struct sockaddr_storage *ss, socklen_t sslen, bool first, int backlog,
+    evutil_socket_t *out, struct writ_err *err)
 {
 	int fd, one = 1;
 
@@ -643,10 +649,12 @@ open_listener(struct sockaddr_storage *ss, socklen_t sslen, int backlog, evutil_
 	if (fd < 0)
 		return WRIT_ERR(err, WRIT_EIO, "http: socket: %s", strerror(errno));
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0 ||
+	    (!first && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
 	    (ss->ss_family == AF_INET6 &&
 	        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
-	    bind(fd, (struct sockaddr *)ss, sslen) != 0 || listen(fd, backlog) != 0) {
+	    bind(fd, (struct sockaddr *)ss, sslen) != 0 ||
+	    (first && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
+	    listen(fd, backlog) != 0) {
 		WRIT_ERR(err, WRIT_EIO, "http: cannot listen: %s", strerror(errno));
 		close(fd);
 		return WRIT_EIO;
@@ -681,7 +689,8 @@ writ_http_listen(struct writ_http_server *srv, const char *addr, const struct wr
 		struct worker *w = &srv->workers[i];
 		struct wlistener *wl = &w->lis[w->nlis];
 
-		if ((rc = open_listener(&ss, sslen, srv->cfg.backlog, &fd, err)) != WRIT_OK)
+		rc = open_listener(&ss, sslen, i == 0, srv->cfg.backlog, &fd, err);
+		if (rc != WRIT_OK)
 			return rc;
 		/* open_listener wrote back the bound port: later sockets join it (port 0). */
 		wl->w = w;

@@ -1392,6 +1392,7 @@ test_max_conns_and_stop(void **state)
 	struct writ_err err;
 	uint16_t port;
 	int family = AF_INET6;
+	char addr[64];
 
 	(void)state;
 	memset(&cfg, 0, sizeof(cfg));
@@ -1401,6 +1402,9 @@ test_max_conns_and_stop(void **state)
 	assert_int_equal(writ_http_listen(srv, "127.0.0.1", NULL, &port, &err), WRIT_EINVAL);
 	assert_int_equal(writ_http_listen(srv, "localhost:1", NULL, &port, &err), WRIT_EINVAL);
 	assert_int_equal(writ_http_listen(srv, "127.0.0.1:99999", NULL, &port, &err), WRIT_EINVAL);
+	/* A port another server listens on is refused, not shared through SO_REUSEPORT. */
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", fx.plain);
+	assert_int_equal(writ_http_listen(srv, addr, NULL, &port, &err), WRIT_EIO);
 	/* IPv6 when the host has it, else IPv4. */
 	if (writ_http_listen(srv, "[::1]:0", NULL, &port, &err) != WRIT_OK) {
 		family = AF_INET;
