@@ -103,6 +103,12 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_json_as_duration(const json_t *v, int64_t 
 WRIT_API WRIT_MUST_CHECK writ_rc writ_json_as_strlist(struct writ_arena *a, const json_t *v,
     char ***out, size_t *n);
 
+/*
+ * Append v as compact JSON (NULL as null).  WRIT_ELIMIT past 512 levels of
+ * nesting, WRIT_ENOMEM / WRIT_ETOOBIG from the buffer.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_json_append(struct writ_buf *b, const json_t *v);
+
 /* Handler of a backend: fill resp; return resp->rc. */
 typedef writ_rc (*writ_handler_fn)(struct writ_req *req, struct writ_resp *resp);
 

@@ -333,32 +333,71 @@ authorise(struct pipe *p)
  * Output.
  */
 
-static void
-copy_to_top(json_t *env, json_t *data)
+static bool
+envelope_member(const char *k)
 {
-	const char *k;
-	json_t *v;
+	static const char *const names[] = {"request_id", "lease_id", "renewable",
+	    "lease_duration", "data", "wrap_info", "warnings", "auth", "mount_type"};
+	size_t i;
 
-	json_object_foreach(data, k, v) {
-		if (json_object_get(env, k) == NULL || strcmp(k, "data") != 0)
-			json_object_set(env, k, v);
+	for (i = 0; i < WRIT_ARRAY_LEN(names); i++) {
+		if (strcmp(k, names[i]) == 0)
+			return true;
 	}
+	return false;
 }
 
-static json_t *
-envelope(struct pipe *p)
+/* The Vault envelope, written straight into the output buffer. */
+static writ_rc
+envelope(struct pipe *p, struct writ_buf *b)
 {
 	struct writ_resp *r = &p->resp;
-	json_t *env;
+	const char *k;
+	json_t *v;
+	writ_rc rc;
 
-	env = json_pack("{s:s, s:s, s:b, s:I, s:O?, s:n, s:O?, s:O?, s:s}", "request_id",
-	    p->req.id ? p->req.id : "", "lease_id", r->lease_id ? r->lease_id : "", "renewable",
-	    r->renewable, "lease_duration", (json_int_t)r->lease_duration, "data", r->data,
-	    "wrap_info", "warnings", r->warnings, "auth", r->auth, "mount_type",
-	    p->req.mount ? p->req.mount->type : "");
-	if (env != NULL && r->data_to_top && json_is_object(r->data))
-		copy_to_top(env, r->data);
-	return env;
+	rc = writ_buf_appends(b, "{\"request_id\":");
+	if (rc == WRIT_OK)
+		rc = writ_buf_append_json_str(b, p->req.id ? p->req.id : "", p->req.id ? 36 : 0);
+	if (rc == WRIT_OK)
+		rc = writ_buf_appends(b, ",\"lease_id\":");
+	if (rc == WRIT_OK)
+		rc = writ_buf_append_json_str(b, r->lease_id ? r->lease_id : "",
+		    r->lease_id ? strlen(r->lease_id) : 0);
+	if (rc == WRIT_OK)
+		rc = writ_buf_appendf(b, ",\"renewable\":%s,\"lease_duration\":%lld,\"data\":",
+		    r->renewable ? "true" : "false", (long long)r->lease_duration);
+	if (rc == WRIT_OK)
+		rc = writ_json_append(b, r->data);
+	if (rc == WRIT_OK)
+		rc = writ_buf_appends(b, ",\"wrap_info\":null,\"warnings\":");
+	if (rc == WRIT_OK)
+		rc = writ_json_append(b, r->warnings);
+	if (rc == WRIT_OK)
+		rc = writ_buf_appends(b, ",\"auth\":");
+	if (rc == WRIT_OK)
+		rc = writ_json_append(b, r->auth);
+	if (rc == WRIT_OK)
+		rc = writ_buf_appends(b, ",\"mount_type\":");
+	if (rc == WRIT_OK)
+		rc = writ_buf_appends(b, p->req.mount ? "\"" : "\"\"");
+	if (rc == WRIT_OK && p->req.mount != NULL)
+		rc = writ_buf_appendf(b, "%s\"", p->req.mount->type);
+	/* Vault copies data's members to the top level for some sys paths. */
+	if (r->data_to_top && json_is_object(r->data)) {
+		json_object_foreach(r->data, k, v) {
+			if (rc != WRIT_OK || envelope_member(k))
+				continue;
+			rc = writ_buf_append(b, ",", 1);
+			if (rc == WRIT_OK)
+				rc = writ_buf_append_json_str(b, k, strlen(k));
+			if (rc == WRIT_OK)
+				rc = writ_buf_append(b, ":", 1);
+			if (rc == WRIT_OK)
+				rc = writ_json_append(b, v);
+		}
+	}
+	return rc == WRIT_OK ? writ_buf_append(b, "}", 1) : rc;
 }
 
 static void
@@ -375,7 +414,7 @@ render(struct pipe *p, struct writ_core_out *out)
 {
 	struct writ_resp *r = &p->resp;
 	json_t *body = NULL;
-	char *text;
+	writ_rc rc;
 
 	out->status = r->status ? r->status : (r->rc != WRIT_OK ? writ_rc_http_status(r->rc) : 200);
 	if (r->rc != WRIT_OK && r->raw == NULL && r->data == NULL) {
@@ -383,25 +422,20 @@ render(struct pipe *p, struct writ_core_out *out)
 		body = json_pack("{s:[], s:s}", "errors", "code", writ_rc_name(r->rc));
 		if (body != NULL && r->msg[0] != '\0')
 			json_array_append_new(json_object_get(body, "errors"), json_string(r->msg));
+		rc = body ? writ_json_append(&out->body, body) : WRIT_ENOMEM;
+		json_decref(body);
 	} else if (r->raw != NULL) {
-		body = json_incref(r->raw);
+		rc = writ_json_append(&out->body, r->raw);
 	} else if (out->status == 204 ||
 	    (r->rc == WRIT_OK && r->data == NULL && r->auth == NULL && r->warnings == NULL &&
 		r->lease_id == NULL)) {
 		out->status = 204;
 		return;
 	} else {
-		body = envelope(p);
+		rc = envelope(p, &out->body);
 	}
-	text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-	json_decref(body);
-	if (text == NULL) {
+	if (rc != WRIT_OK)
 		internal_error(out);
-		return;
-	}
-	if (writ_buf_appends(&out->body, text) != WRIT_OK)
-		out->status = 500;
-	free(text);
 }
 
 /* ---------------------------------------------------------------------------
