@@ -16,7 +16,7 @@
  * be acknowledged before writ_store_sync returns for it.
  *
  * Readers outside a transaction see every batch that has been handed to the
- * backend, which for the length of one log sync (a few milliseconds) includes
+ * backend, which for about the length of one log sync (milliseconds) includes
  * a batch not yet durable: a crash in that window loses data a reader may
  * already have seen, though never a write that was acknowledged.  A caller
  * that must not answer with such data waits for writ_store_visible_seq (see
@@ -163,5 +163,13 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_store_put(struct writ_store *s, const char
     const void *val, size_t len, struct writ_err *err);
 WRIT_API WRIT_MUST_CHECK writ_rc writ_store_delete(struct writ_store *s, const char *key,
     struct writ_err *err);
+
+/*
+ * The commit generation: a number that changes every time a batch commit
+ * becomes visible to readers (and on seal and unseal).  Caches of decoded
+ * records read it before loading a record and treat the record as valid only
+ * while it is unchanged.  Thread safe, lock free.
+ */
+WRIT_API uint64_t writ_store_commit_gen(const struct writ_store *s);
 
 #endif /* WRIT_STORE_H */

@@ -136,6 +136,12 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_token_issue(struct writ_core *core, struct
     const struct writ_token_template *tpl, json_t **auth, struct writ_err *err);
 
 /*
+ * Drop the cached token records of core's store (on seal and shutdown; every
+ * commit already invalidates them).
+ */
+WRIT_API void writ_token_cache_flush(struct writ_core *core);
+
+/*
  * The token store backend's handler (mounted at auth/token/; req->rel is the
  * path below it).  Needs req->token for everything (the pipeline
  * authenticates every auth/token/ request) and reads req->caps for the sudo

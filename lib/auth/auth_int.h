@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "writ/base.h"
+#include "writ/crypto.h"
 #include "writ/core.h"
 #include "writ/req.h"
 #include "writ/store.h"
@@ -190,5 +191,17 @@ writ_rc tok_tidy(struct writ_core *core, uint64_t *seq, struct writ_err *err);
 json_t *tok_auth_json(const struct tok_rec *r, const char *client_token, int64_t ttl);
 /* The Vault lookup "data" object; id is the token text or "" (accessor lookups). */
 json_t *tok_lookup_json(struct writ_arena *a, const struct tok_rec *r, const char *id, int64_t now);
+
+/*
+ * token_cache.c: decoded records of unlimited-use, live tokens, valid while
+ * the store's commit generation is unchanged (see the file's comment).
+ * get copies the record into the arena (true on a hit); put caches r under
+ * the generation read before r was loaded; flush drops a store's entries
+ * (NULL: all).
+ */
+bool tok_cache_get(const struct writ_store *store, uint64_t gen, const char *hash,
+    struct writ_arena *a, struct tok_rec *out);
+void tok_cache_put(const struct writ_store *store, uint64_t gen, const struct tok_rec *r);
+void tok_cache_flush(const struct writ_store *store);
 
 #endif /* WRIT_LIB_AUTH_AUTH_INT_H */

@@ -1043,9 +1043,16 @@ static writ_rc
 auth_check(struct writ_core *core, struct writ_arena *a, const char *hash, const char *remote_addr,
     struct tok_rec *r, bool *last_use, uint64_t *seq, struct writ_err *err)
 {
-	writ_rc rc = tok_rec_get(core->store, NULL, a, hash, r, err);
+	/* Read the generation before the record, so a commit in between invalidates it. */
+	uint64_t gen = writ_store_commit_gen(core->store);
+	writ_rc rc;
 
-	if (rc != WRIT_OK)
+	if (tok_cache_get(core->store, gen, hash, a, r)) {
+		if (!tok_rec_expired(r, auth_now()))
+			return auth_cidrs_allow(r->t.bound_cidrs, remote_addr) ? WRIT_OK : WRIT_EDENIED;
+		tok_rec_clear(r); /* expired: the slow path revokes it */
+	}
+	if ((rc = tok_rec_get(core->store, NULL, a, hash, r, err)) != WRIT_OK)
 		return rc;
 	if (r->revoked || r->t.num_uses < 0)
 		return WRIT_EDENIED;
@@ -1058,7 +1065,14 @@ auth_check(struct writ_core *core, struct writ_arena *a, const char *hash, const
 		return WRIT_EDENIED;
 	if (r->t.num_uses > 0)
 		return consume_use(core, a, r, last_use, seq, err);
+	tok_cache_put(core->store, gen, r);
 	return WRIT_OK;
+}
+
+void
+writ_token_cache_flush(struct writ_core *core)
+{
+	tok_cache_flush(core->store);
 }
 
 writ_rc

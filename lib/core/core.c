@@ -250,6 +250,7 @@ core_pre_seal(struct writ_core *core)
 
 	core_audit_close_devices(core);
 	core_acl_cache_clear(core);
+	writ_token_cache_flush(core);
 	p->ready = false;
 }
 

@@ -80,8 +80,13 @@ kv_data_read(struct kv_ctx *c)
 	struct kv_meta meta = {0};
 	struct kv_version *v = NULL;
 	json_t *rec = NULL;
+	uint64_t gen = writ_store_commit_gen(c->store), want = 0;
 	writ_rc rc;
 
+	/* The generation is read before loading, so a later commit invalidates the entry. */
+	if (kv_query_u64(c, "version", &want) == WRIT_OK &&
+	    (c->resp->data = kv_cache_get(c, gen, want)) != NULL)
+		return WRIT_OK;
 	if ((rc = version_lookup(c, &meta, "data", &v)) != WRIT_OK)
 		goto out;
 	rc = kv_get(c, NULL, kv_ver_key(c, c->path, v->num), &rec);
@@ -96,6 +101,8 @@ kv_data_read(struct kv_ctx *c)
 	    kv_version_json(&meta, v));
 	if (c->resp->data == NULL)
 		rc = kv_fail(c, WRIT_ENOMEM, "read response");
+	else if (v->dtime == 0)
+		kv_cache_put(c, gen, want, c->resp->data);
 out:
 	json_decref(rec);
 	kv_meta_clear(&meta);

@@ -149,4 +149,12 @@ writ_rc kv_meta_patch(struct kv_ctx *c);
 writ_rc kv_meta_delete(struct kv_ctx *c);
 writ_rc kv_list(struct kv_ctx *c);
 
+/*
+ * kv_cache.c: read responses of a secret version (0 = latest) under the
+ * store commit generation read before loading them.  get returns a new
+ * reference or NULL; put keeps its own reference to data.
+ */
+json_t *kv_cache_get(const struct kv_ctx *c, uint64_t gen, uint64_t version);
+void kv_cache_put(const struct kv_ctx *c, uint64_t gen, uint64_t version, json_t *data);
+
 #endif /* WRIT_SECRETS_KV_INT_H */

@@ -195,8 +195,10 @@ load_keyring(struct writ_store *s, unsigned char *root, struct writ_err *err)
 		rc = WRIT_ERR(err, WRIT_EDENIED, "unseal failed: wrong key or shares");
 	else if (rc != WRIT_OK)
 		rc = WRIT_ERR(err, rc, "cannot load the keyring");
-	else
+	else {
 		s->root = root;
+		atomic_fetch_add(&s->commit_gen, 1);
+	}
 out:
 	writ_free(rec);
 	return rc;
@@ -316,6 +318,7 @@ writ_store_seal(struct writ_store *s)
 	writ_secmem_free(s->root, WRIT_ROOT_KEY_LEN);
 	s->root = NULL;
 	progress_wipe(s);
+	atomic_fetch_add(&s->commit_gen, 1);
 	pthread_rwlock_unlock(&s->klock);
 }
 

@@ -21,7 +21,11 @@
  * and the log header written when the log restarts is synced before any frame
  * follows it (with OFF, none of these happen: wal.c's CKPT_SYNC_FLAGS are 0).
  * SQLite never checkpoints on its own (wal_autocheckpoint=0 and our own WAL
- * hook); the store calls sq_checkpoint when the log is large and at close.
+ * hook); the store checkpoints when the log is large and at close, in two
+ * steps: sq_ckpt_prepare, without the write mutex, copies most of the log
+ * into the database through a connection of its own and fdatasyncs the
+ * database; then sq_checkpoint, under the mutex, copies the rest and
+ * restarts the log, with little left to write or sync.
  */
 #include <sys/stat.h>
 #include <assert.h>
@@ -87,6 +91,11 @@ struct pb_conn {
 	int walfd;
 	dev_t wal_dev;
 	ino_t wal_ino;
+	/* Writer only, for sq_ckpt_prepare (one caller at a time): a second
+	 * connection that checkpoints beside the writer, and a descriptor on
+	 * the database file to fdatasync after it. */
+	sqlite3 *ckdb;
+	int dbfd;
 	/* Frames in the log after the last commit (from the WAL hook, under the
 	 * write mutex) and the page size. */
 	uint64_t wal_frames;
@@ -122,7 +131,9 @@ static writ_rc sq_release(struct pb_conn *c, struct writ_err *err);
 static writ_rc sq_rollback_to(struct pb_conn *c);
 static writ_rc sq_sync(struct pb_conn *c, struct writ_err *err);
 static uint64_t sq_log_size(struct pb_conn *c);
+static writ_rc sq_ckpt_prepare(struct pb_conn *c, struct writ_err *err);
 static writ_rc sq_checkpoint(struct pb_conn *c, bool truncate, bool *busy, struct writ_err *err);
+static writ_rc ckdb_open(struct pb_conn *c, struct writ_err *err);
 
 const struct pb_ops store_sqlite_ops = {
     .name = "sqlite",
@@ -140,6 +151,7 @@ const struct pb_ops store_sqlite_ops = {
     .rollback_to = sq_rollback_to,
     .sync = sq_sync,
     .log_size = sq_log_size,
+    .ckpt_prepare = sq_ckpt_prepare,
     .checkpoint = sq_checkpoint,
 };
 
@@ -399,6 +411,7 @@ sq_open(const char *dsn, bool writer, struct pb_conn **out, struct writ_err *err
 	if ((c = writ_calloc(1, sizeof(*c))) == NULL)
 		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
 	c->walfd = -1;
+	c->dbfd = -1;
 	if (writer && (rc = create_file(dsn, err)) != WRIT_OK)
 		goto out;
 	flags |= writer ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
@@ -424,6 +437,7 @@ sq_close(struct pb_conn *c)
 
 	if (c == NULL)
 		return;
+	sqlite3_close(c->ckdb);
 	for (i = 0; i < ST_MAX; i++)
 		sqlite3_finalize(c->st[i]);
 	if (c->db != NULL && !sqlite3_get_autocommit(c->db))
@@ -431,6 +445,8 @@ sq_close(struct pb_conn *c)
 	sqlite3_close(c->db);
 	if (c->walfd >= 0)
 		close(c->walfd);
+	if (c->dbfd >= 0)
+		close(c->dbfd);
 	writ_free(c->walpath);
 	writ_free(c);
 }
@@ -652,6 +668,70 @@ sq_checkpoint(struct pb_conn *c, bool truncate, bool *busy, struct writ_err *err
 	c->wal_frames = 0;
 	if (truncate && c->walfd >= 0 && fsync(c->walfd) != 0) {
 		writ_log(WRIT_LOG_ERROR, "store: fsync %s: %m", c->walpath);
+		return WRIT_ERR(err, WRIT_EIO, "storage error");
+	}
+	return WRIT_OK;
+}
+
+/*
+ * The checkpointing connection.  synchronous=NORMAL matters here too: it
+ * makes its checkpoints sync the log before copying frames into the
+ * database, some of which may have been committed after the last sq_sync.
+ */
+static writ_rc
+ckdb_open(struct pb_conn *c, struct writ_err *err)
+{
+	const char *path = sqlite3_db_filename(c->db, "main");
+	int src;
+
+	if (path == NULL)
+		return WRIT_ERR(err, WRIT_EDB, "storage error");
+	src = sqlite3_open_v2(path, &c->ckdb,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE, NULL);
+	if (src == SQLITE_OK)
+		src = sqlite3_exec(c->ckdb, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0",
+		    NULL, NULL, NULL);
+	if (src != SQLITE_OK) {
+		writ_log(WRIT_LOG_ERROR, "store: sqlite open for checkpoints: %s (%d)",
+		    c->ckdb != NULL ? sqlite3_errmsg(c->ckdb) : sqlite3_errstr(src), src);
+		sqlite3_close(c->ckdb);
+		c->ckdb = NULL;
+		return WRIT_ERR(err, src == SQLITE_NOMEM ? WRIT_ENOMEM : WRIT_EDB, "storage error");
+	}
+	if (c->dbfd < 0 && (c->dbfd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		writ_log(WRIT_LOG_ERROR, "store: cannot open %s: %m", path);
+		return WRIT_ERR(err, WRIT_EIO, "storage error");
+	}
+	return WRIT_OK;
+}
+
+/*
+ * A PASSIVE checkpoint on the second connection: it copies every frame no
+ * reader still needs into the database without waiting for the writer or
+ * readers, and we fdatasync the database after it, so that the checkpoint
+ * under the write mutex that follows finds little to copy or sync.  Nothing
+ * here is needed for durability; a reader or a busy lock just leaves more
+ * for that second step.
+ */
+static writ_rc
+sq_ckpt_prepare(struct pb_conn *c, struct writ_err *err)
+{
+	int src, r, nlog = 0, nckpt = 0;
+	writ_rc rc;
+
+	if (c->ckdb == NULL && (rc = ckdb_open(c, err)) != WRIT_OK)
+		return rc;
+	src = sqlite3_wal_checkpoint_v2(c->ckdb, "main", SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+	if (src != SQLITE_OK && (src & 0xff) != SQLITE_BUSY) {
+		writ_log(WRIT_LOG_ERROR, "store: sqlite checkpoint: %s (%d)",
+		    sqlite3_errmsg(c->ckdb), src);
+		return WRIT_ERR(err, (src & 0xff) == SQLITE_IOERR ? WRIT_EIO : WRIT_EDB,
+		    "storage error");
+	}
+	while ((r = fdatasync(c->dbfd)) != 0 && errno == EINTR)
+		;
+	if (r != 0) {
+		writ_log(WRIT_LOG_ERROR, "store: fdatasync of the database: %m");
 		return WRIT_ERR(err, WRIT_EIO, "storage error");
 	}
 	return WRIT_OK;

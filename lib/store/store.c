@@ -30,10 +30,12 @@
  * fsync): the page cache can no longer be trusted to match the disk, and the
  * transactions in flight get an error from writ_store_sync.
  *
- * Checkpoints are ours too: when the log grows past ckpt_limit, the leader,
- * after its fdatasync, takes wmu and has SQLite fold the log into the
- * database (which syncs the log, then the database, before the log is
- * reused).  Readers in the log make it stop short; it is retried later.
+ * Checkpoints are ours too: when a leader finds the log past ckpt_limit it
+ * wakes the store's checkpointer thread, which has the backend copy most of
+ * the log into the database beside the writers, then takes wmu for the
+ * rest, which lets the log restart (SQLite syncs the log, then the database,
+ * before the log is reused).  Readers in the log make it stop short; it is
+ * retried later.
  *
  * Reads outside transactions use read-only connections, so they see every
  * COMMITted batch: for the length of one fdatasync that includes a batch not
@@ -41,13 +43,14 @@
  * must not answer with such data.
  */
 #define _GNU_SOURCE /* pthread_rwlockattr_setkind_np */
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 
 #include "store/store_int.h"
 
 #define POOL_MAX_IDLE 64
-#define CKPT_RETRY_US 50000 /* after a checkpoint cut short by readers */
+#define GATHER_MAX_US 2000 /* longest wait for writers to join a batch */
 
 struct writ_txn {
 	struct writ_store *s;
@@ -95,13 +98,18 @@ static writ_rc do_list(struct writ_store *s, struct pb_conn *c, struct writ_aren
 static writ_rc txn_scope(struct writ_txn *t, struct writ_err *err);
 static void batch_abandon(struct writ_store *s, const char *what);
 static void txn_undo(struct writ_txn *t);
-static uint64_t mono_us(void);
 static writ_rc klock_init(struct writ_store *s);
+static writ_rc gather_cv_init(struct writ_store *s);
+static uint64_t mono_us(void);
+static void wake_all_locked(struct writ_store *s);
 static writ_rc batch_commit_locked(struct writ_store *s, struct writ_err *err);
-static writ_rc sync_lead(
-    struct writ_store *s, uint64_t *target, bool *ckpt, struct writ_err *err);
+static void gather_locked(struct writ_store *s);
+static writ_rc lead_locked(struct writ_store *s, uint64_t *target, struct writ_err *err);
+static bool ckpt_due_locked(struct writ_store *s);
 static writ_rc checkpoint_locked(struct writ_store *s, bool truncate, struct writ_err *err);
-static void checkpoint(struct writ_store *s);
+static void *ckpt_main(void *arg);
+static writ_rc ckpt_start(struct writ_store *s);
+static void ckpt_stop(struct writ_store *s);
 
 /* ---------------------------------------------------------------------------
  * Helpers.
@@ -144,7 +152,7 @@ store_fail(struct writ_store *s, const char *what)
 	writ_log(WRIT_LOG_ERROR, "store: %s failed; store stops accepting writes", what);
 	pthread_mutex_lock(&s->smu);
 	s->failed = true;
-	pthread_cond_broadcast(&s->scv);
+	wake_all_locked(s);
 	pthread_mutex_unlock(&s->smu);
 }
 
@@ -377,7 +385,9 @@ writ_txn_begin(struct writ_store *s, struct writ_txn **out, struct writ_err *err
 	if ((t = writ_calloc(1, sizeof(*t))) == NULL)
 		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
 	t->s = s;
+	atomic_fetch_add(&s->wqueue, 1);
 	pthread_mutex_lock(&s->wmu);
+	atomic_fetch_sub(&s->wqueue, 1);
 	pthread_rwlock_rdlock(&s->klock);
 	rc = check_sealed_locked(s, err);
 	pthread_rwlock_unlock(&s->klock);
@@ -584,10 +594,19 @@ mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* Wake every thread in writ_store_sync (the store failed).  Holds smu. */
+static void
+wake_all_locked(struct writ_store *s)
+{
+	pthread_cond_broadcast(&s->gen_cv[0]);
+	pthread_cond_broadcast(&s->gen_cv[1]);
+	pthread_cond_broadcast(&s->gather_cv);
+}
+
 /*
  * COMMIT the open batch, if any.  visible_seq is raised first, so that a
- * reader that sees the batch also sees a visible_seq that covers it.  Holds
- * wmu.
+ * reader that sees the batch also sees a visible_seq that covers it; the
+ * commit generation moves on both sides of the COMMIT.  Holds wmu.
  */
 static writ_rc
 batch_commit_locked(struct writ_store *s, struct writ_err *err)
@@ -597,7 +616,9 @@ batch_commit_locked(struct writ_store *s, struct writ_err *err)
 	if (!s->batch_open)
 		return WRIT_OK;
 	atomic_store(&s->visible_seq, s->last_seq);
+	atomic_fetch_add(&s->commit_gen, 1);
 	rc = s->ops->commit(s->writer, err);
+	atomic_fetch_add(&s->commit_gen, 1);
 	s->batch_open = false;
 	if (rc == WRIT_OK)
 		atomic_fetch_add(&s->st_batches, 1);
@@ -605,30 +626,105 @@ batch_commit_locked(struct writ_store *s, struct writ_err *err)
 }
 
 /*
- * The leader's work: COMMIT the open batch under wmu (quick: no fsync), then
- * with no lock held make the log durable.  *target gets the last sequence
- * number the synced log holds; *ckpt says the log has grown enough for a
- * checkpoint.
+ * Before committing, wait a little for writers to join the batch: while
+ * threads queue for wmu (they are about to commit), and until as many
+ * threads wait for durability as did at once during the previous sync.
+ * Without it, the writers a sync releases come back with new transactions
+ * just after the next leader has committed, and they split into two halves
+ * that take turns, each sync carrying one half.  The wait ends as soon as
+ * they are all there and after half a sync at most, so it cannot cost more
+ * than it saves.  bench/store_commit, 32 writers: 24-31 transactions per
+ * fsync instead of 16-17, 10-30% more of them per second, syncing either
+ * from each writer or from one committer thread as the server does.  Holds
+ * smu, which it drops while waiting.
+ */
+static void
+gather_locked(struct writ_store *s)
+{
+	unsigned want = s->nwaiting_peak;
+	uint64_t cap = s->sync_us / 2, ns, deadline;
+	struct timespec ts;
+
+	s->nwaiting_peak = s->nwaiting;
+	if ((s->nwaiting >= want && atomic_load(&s->wqueue) == 0) || cap == 0)
+		return;
+	if (cap > GATHER_MAX_US)
+		cap = GATHER_MAX_US;
+	deadline = mono_us() + cap;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ns = (uint64_t)ts.tv_nsec + cap * 1000u;
+	ts.tv_sec += (time_t)(ns / 1000000000u);
+	ts.tv_nsec = (long)(ns % 1000000000u);
+	s->gathering = true;
+	s->gather_for = want;
+	while (!s->failed && mono_us() < deadline) {
+		if (atomic_load(&s->wqueue) > 0) {
+			/* Writers queue for wmu: let them apply first. */
+			pthread_mutex_unlock(&s->smu);
+			sched_yield();
+			pthread_mutex_lock(&s->smu);
+		} else if (s->nwaiting >= want ||
+		    pthread_cond_timedwait(&s->gather_cv, &s->smu, &ts) != 0) {
+			break;
+		}
+	}
+	s->gathering = false;
+}
+
+/*
+ * Lead one sync: gather, COMMIT the open batch under wmu (no fsync: quick),
+ * publish what it covers, fdatasync the log holding no lock while writers
+ * fill the next batch, then advance durable_seq and wake the threads the
+ * sync covers and one to lead the next.  *target gets the last sequence
+ * number covered.  A log grown past the limit is left to the checkpointer
+ * thread, so that checkpoints never delay a sync.  Called and returns with
+ * smu held.
  */
 static writ_rc
-sync_lead(struct writ_store *s, uint64_t *target, bool *ckpt, struct writ_err *err)
+lead_locked(struct writ_store *s, uint64_t *target, struct writ_err *err)
 {
-	uint64_t logsz;
+	uint64_t t0;
 	writ_rc rc;
 
+	s->syncing = true;
+	gather_locked(s);
+	pthread_mutex_unlock(&s->smu);
 	pthread_mutex_lock(&s->wmu);
 	rc = batch_commit_locked(s, err);
 	*target = s->last_seq;
-	logsz = s->ops->log_size(s->writer);
+	if (rc == WRIT_OK && !s->ckpt_wanted && ckpt_due_locked(s)) {
+		s->ckpt_wanted = true;
+		pthread_cond_signal(&s->ckpt_cv);
+	}
 	pthread_mutex_unlock(&s->wmu);
-	*ckpt = logsz > s->ckpt_limit;
-	if (rc != WRIT_OK)
+	if (rc == WRIT_OK) {
+		pthread_mutex_lock(&s->smu);
+		s->sync_target = *target;
+		s->committed = true;
+		pthread_mutex_unlock(&s->smu);
+		t0 = mono_us();
+		if (s->sync_hook != NULL)
+			s->sync_hook(s);
+		rc = s->ops->sync(s->writer, err);
+		s->sync_us = (s->sync_us * 7 + (mono_us() - t0)) / 8;
+	}
+	pthread_mutex_lock(&s->smu);
+	s->syncing = false;
+	s->committed = false;
+	if (rc != WRIT_OK) {
+		s->failed = true;
+		writ_log(WRIT_LOG_ERROR,
+		    "store: batch commit or log sync failed; store stops accepting writes");
+		wake_all_locked(s);
 		return rc;
-	if (s->sync_hook != NULL)
-		s->sync_hook(s);
-	if ((rc = s->ops->sync(s->writer, err)) == WRIT_OK)
-		atomic_fetch_add(&s->st_fsyncs, 1);
-	return rc;
+	}
+	atomic_fetch_add(&s->st_fsyncs, 1);
+	if (*target > s->durable_seq)
+		s->durable_seq = *target;
+	pthread_cond_broadcast(&s->gen_cv[s->gen & 1]);
+	s->gen++;
+	pthread_cond_signal(&s->gen_cv[s->gen & 1]);
+	return WRIT_OK;
 }
 
 /* Wait for seq to be durable, leading a sync when nobody else is. */
@@ -636,46 +732,39 @@ writ_rc
 writ_store_sync(struct writ_store *s, uint64_t seq, struct writ_err *err)
 {
 	uint64_t target = 0;
-	bool ckpt = false;
+	bool counted = false;
 	writ_rc rc = WRIT_OK;
 
 	pthread_mutex_lock(&s->smu);
-	if (seq > s->durable_seq)
+	if (seq > s->durable_seq) {
 		atomic_fetch_add(&s->st_syncs, 1);
-	for (;;) {
-		if (seq <= s->durable_seq)
-			break;
+		counted = true;
+		if (++s->nwaiting > s->nwaiting_peak)
+			s->nwaiting_peak = s->nwaiting;
+		if (s->gathering && s->nwaiting >= s->gather_for)
+			pthread_cond_signal(&s->gather_cv);
+	}
+	while (seq > s->durable_seq) {
 		if (s->failed) {
 			rc = WRIT_ERR(err, WRIT_EDB, "storage error");
 			break;
 		}
 		if (s->syncing) {
-			pthread_cond_wait(&s->scv, &s->smu);
+			/* Not covered by the sync in flight: wait for the next. */
+			uint64_t g = s->gen + (s->committed && seq > s->sync_target);
+
+			pthread_cond_wait(&s->gen_cv[g & 1], &s->smu);
 			continue;
 		}
-		s->syncing = true;
-		pthread_mutex_unlock(&s->smu);
-		rc = sync_lead(s, &target, &ckpt, err);
-		pthread_mutex_lock(&s->smu);
-		s->syncing = false;
-		if (rc == WRIT_OK && target > s->durable_seq)
-			s->durable_seq = target;
-		if (rc != WRIT_OK) {
-			s->failed = true;
-			writ_log(WRIT_LOG_ERROR,
-			    "store: batch commit or log sync failed; store stops accepting writes");
-		}
-		pthread_cond_broadcast(&s->scv);
+		rc = lead_locked(s, &target, err);
+		if (rc == WRIT_OK && seq > target)
+			rc = WRIT_ERR(err, WRIT_EINVAL, "unknown sequence number");
 		if (rc != WRIT_OK)
 			break;
-		if (seq > target) {
-			rc = WRIT_ERR(err, WRIT_EINVAL, "unknown sequence number");
-			break;
-		}
 	}
+	if (counted)
+		s->nwaiting--;
 	pthread_mutex_unlock(&s->smu);
-	if (ckpt && rc == WRIT_OK)
-		checkpoint(s);
 	return rc;
 }
 
@@ -685,6 +774,15 @@ writ_store_visible_seq(struct writ_store *s)
 	uint64_t v = atomic_load(&s->visible_seq);
 
 	return v > atomic_load(&s->durable_seq) ? v : 0;
+}
+
+/* The log is over the limit (and past the retry point after a busy try). */
+static bool
+ckpt_due_locked(struct writ_store *s)
+{
+	uint64_t logsz = s->ops->log_size(s->writer);
+
+	return logsz > s->ckpt_limit && logsz > s->ckpt_retry;
 }
 
 /*
@@ -703,29 +801,76 @@ checkpoint_locked(struct writ_store *s, bool truncate, struct writ_err *err)
 		return rc;
 	if ((rc = s->ops->checkpoint(s->writer, truncate, &busy, err)) != WRIT_OK)
 		return rc;
+	/* Cut short by readers: try again once the log has grown by another
+	 * quarter of the limit, so that retries cost little. */
 	if (busy) {
 		atomic_fetch_add(&s->st_ckpt_busy, 1);
-		s->ckpt_after_us = mono_us() + CKPT_RETRY_US;
+		s->ckpt_retry = s->ops->log_size(s->writer) + s->ckpt_limit / 4;
 	} else {
 		atomic_fetch_add(&s->st_ckpts, 1);
+		s->ckpt_retry = 0;
 	}
 	return WRIT_OK;
 }
 
-/* Checkpoint after a sync found the log large; failures stop the store. */
-static void
-checkpoint(struct writ_store *s)
+/*
+ * The checkpointer thread: woken by a leader that found the log past the
+ * limit, it has the backend copy the bulk of the log beside the writers
+ * (ckpt_prepare, no lock), then finishes under wmu.  Failures stop the
+ * store.  It sleeps on ckpt_cv with wmu, which guards its flags.
+ */
+static void *
+ckpt_main(void *arg)
 {
+	struct writ_store *s = arg;
 	struct writ_err err;
-	writ_rc rc = WRIT_OK;
+	writ_rc rc;
 
 	pthread_mutex_lock(&s->wmu);
-	if (!store_failed(s) && mono_us() >= s->ckpt_after_us &&
-	    s->ops->log_size(s->writer) > s->ckpt_limit)
-		rc = checkpoint_locked(s, false, &err);
+	for (;;) {
+		while (!s->ckpt_wanted && !s->ckpt_stop)
+			pthread_cond_wait(&s->ckpt_cv, &s->wmu);
+		if (s->ckpt_stop)
+			break;
+		s->ckpt_wanted = false;
+		if (store_failed(s) || !ckpt_due_locked(s))
+			continue;
+		pthread_mutex_unlock(&s->wmu);
+		rc = s->ops->ckpt_prepare(s->writer, &err);
+		pthread_mutex_lock(&s->wmu);
+		if (rc == WRIT_OK)
+			rc = checkpoint_locked(s, false, &err);
+		if (rc != WRIT_OK) {
+			pthread_mutex_unlock(&s->wmu);
+			store_fail(s, "checkpoint");
+			pthread_mutex_lock(&s->wmu);
+		}
+	}
 	pthread_mutex_unlock(&s->wmu);
-	if (rc != WRIT_OK)
-		store_fail(s, "checkpoint");
+	return NULL;
+}
+
+static writ_rc
+ckpt_start(struct writ_store *s)
+{
+	if (pthread_create(&s->ckpt_thread, NULL, ckpt_main, s) != 0)
+		return WRIT_ENOMEM;
+	s->ckpt_started = true;
+	return WRIT_OK;
+}
+
+/* Stop the checkpointer, waiting for a checkpoint under way. */
+static void
+ckpt_stop(struct writ_store *s)
+{
+	if (!s->ckpt_started)
+		return;
+	pthread_mutex_lock(&s->wmu);
+	s->ckpt_stop = true;
+	pthread_cond_signal(&s->ckpt_cv);
+	pthread_mutex_unlock(&s->wmu);
+	pthread_join(s->ckpt_thread, NULL);
+	s->ckpt_started = false;
 }
 
 writ_rc
@@ -844,6 +989,23 @@ klock_init(struct writ_store *s)
 	pthread_rwlockattr_destroy(&attr);
 	return e == 0 ? WRIT_OK : WRIT_ENOMEM;
 }
+
+/* The gathering leader waits with a timeout on the monotonic clock. */
+static writ_rc
+gather_cv_init(struct writ_store *s)
+{
+	pthread_condattr_t attr;
+	int e;
+
+	if (pthread_condattr_init(&attr) != 0)
+		return WRIT_ENOMEM;
+	e = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (e == 0)
+		e = pthread_cond_init(&s->gather_cv, &attr);
+	pthread_condattr_destroy(&attr);
+	return e == 0 ? WRIT_OK : WRIT_ENOMEM;
+}
+
 writ_rc
 writ_store_open_sqlite(const char *path, struct writ_store **out, struct writ_err *err)
 {
@@ -856,11 +1018,19 @@ writ_store_open_sqlite(const char *path, struct writ_store **out, struct writ_er
 		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
 	s->ops = &store_sqlite_ops;
 	s->ckpt_limit = STORE_CKPT_LIMIT;
+	atomic_init(&s->commit_gen, store_gen_base());
 	s->wmu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	s->smu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	s->pmu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
-	s->scv = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+	s->gen_cv[0] = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+	s->gen_cv[1] = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+	s->ckpt_cv = (pthread_cond_t)PTHREAD_COND_INITIALIZER;
+	if ((rc = gather_cv_init(s)) != WRIT_OK) {
+		writ_free(s);
+		return WRIT_ERR(err, rc, "cannot create a lock");
+	}
 	if ((rc = klock_init(s)) != WRIT_OK) {
+		pthread_cond_destroy(&s->gather_cv);
 		writ_free(s);
 		return WRIT_ERR(err, rc, "cannot create a lock");
 	}
@@ -872,6 +1042,8 @@ writ_store_open_sqlite(const char *path, struct writ_store **out, struct writ_er
 	pthread_mutex_lock(&s->wmu);
 	rc = store_seal_load(s, err);
 	pthread_mutex_unlock(&s->wmu);
+	if (rc == WRIT_OK && (rc = ckpt_start(s)) != WRIT_OK)
+		rc = WRIT_ERR(err, rc, "cannot start the checkpointer thread");
 out:
 	if (rc != WRIT_OK) {
 		writ_store_close(s);
@@ -890,6 +1062,7 @@ writ_store_close(struct writ_store *s)
 
 	if (s == NULL)
 		return;
+	ckpt_stop(s);
 	while ((pc = s->pool) != NULL) {
 		s->pool = pc->next;
 		s->ops->close(pc->c);
@@ -912,7 +1085,10 @@ writ_store_close(struct writ_store *s)
 	pthread_mutex_destroy(&s->wmu);
 	pthread_mutex_destroy(&s->smu);
 	pthread_mutex_destroy(&s->pmu);
-	pthread_cond_destroy(&s->scv);
+	pthread_cond_destroy(&s->gen_cv[0]);
+	pthread_cond_destroy(&s->gen_cv[1]);
+	pthread_cond_destroy(&s->gather_cv);
+	pthread_cond_destroy(&s->ckpt_cv);
 	pthread_rwlock_destroy(&s->klock);
 	writ_free(s->dsn);
 	writ_free(s);

@@ -73,12 +73,17 @@ struct pb_ops {
 	 * durable.  It does not touch the connection's database handle, so it
 	 * runs without the write mutex while other threads use the connection;
 	 * one caller at a time.  log_size is the bytes of committed log not yet
-	 * folded into the database; checkpoint folds them in (caller holds the
-	 * write mutex, no batch open), setting *busy instead of failing when
-	 * readers keep it from finishing.  truncate also empties the log file.
+	 * folded into the database (caller holds the write mutex).  A
+	 * checkpoint folds them in, in two steps: ckpt_prepare does the bulk of
+	 * the copying and syncing without the write mutex, beside the writer
+	 * (one caller at a time); checkpoint
+	 * finishes the job and lets the log restart (caller holds the write
+	 * mutex, no batch open), setting *busy instead of failing when readers
+	 * keep it from finishing.  truncate also empties the log file.
 	 */
 	writ_rc (*sync)(struct pb_conn *c, struct writ_err *err);
 	uint64_t (*log_size)(struct pb_conn *c);
+	writ_rc (*ckpt_prepare)(struct pb_conn *c, struct writ_err *err);
 	writ_rc (*checkpoint)(struct pb_conn *c, bool truncate, bool *busy, struct writ_err *err);
 };
 
@@ -161,17 +166,41 @@ struct writ_store {
 	struct pb_conn *writer;
 	bool batch_open;
 	uint64_t last_seq;  /* last sequence number handed out */
-	uint64_t ckpt_after_us; /* no checkpoint attempt before (after busy) */
+	atomic_uint wqueue; /* threads waiting for wmu in writ_txn_begin */
+	uint64_t ckpt_retry; /* log size for the next try after a busy checkpoint */
+	/* The checkpointer thread; its flags are guarded by wmu. */
+	pthread_t ckpt_thread;
+	pthread_cond_t ckpt_cv;
+	bool ckpt_started, ckpt_wanted, ckpt_stop;
 	/* Highest sequence number other connections may see: set before each
 	 * COMMIT, read without locks by writ_store_visible_seq. */
 	_Atomic uint64_t visible_seq;
+	/* writ_store_commit_gen: bumped just before and just after each batch
+	 * COMMIT (so a record loaded at any point of it is tagged with a number
+	 * that is gone once the commit is visible), and on seal and unseal. */
+	_Atomic uint64_t commit_gen;
 
-	/* Durability, guarded by smu (durable_seq is also read without it). */
+	/*
+	 * Durability, guarded by smu (durable_seq is also read without it).
+	 * Syncs are numbered by gen; a thread waiting for sync g sleeps on
+	 * gen_cv[g & 1], so that the end of a sync wakes only the threads it
+	 * made durable and one thread to lead the next sync.
+	 */
 	pthread_mutex_t smu;
-	pthread_cond_t scv;
+	pthread_cond_t gen_cv[2];
+	pthread_cond_t gather_cv; /* the leader, while gathering */
 	_Atomic uint64_t durable_seq;
-	bool syncing; /* a leader is committing and syncing */
-	bool failed;  /* a batch failed to commit or sync: fail-stop */
+	uint64_t gen;           /* number of the sync in flight, or of the next */
+	uint64_t sync_target;   /* last seq the sync in flight covers... */
+	bool committed;         /* ...valid once its leader has committed */
+	bool syncing;           /* a leader is at work */
+	bool gathering;         /* the leader waits for writers to join */
+	bool failed;            /* a batch failed to commit or sync: fail-stop */
+	unsigned nwaiting;      /* threads in writ_store_sync not yet durable */
+	unsigned nwaiting_peak; /* most of them at once since the last leader began */
+	unsigned gather_for;    /* nwaiting the gathering leader waits for */
+	uint64_t sync_us;       /* moving average of a log sync, microseconds
+	                         * (written by leaders only) */
 
 	/* Set once after open, before other threads use the store (tests). */
 	uint64_t ckpt_limit;                     /* STORE_CKPT_LIMIT */
@@ -192,6 +221,10 @@ struct writ_store {
 
 	_Atomic uint64_t st_txns, st_batches, st_syncs, st_fsyncs, st_ckpts, st_ckpt_busy;
 };
+
+/* gen.c: the first commit generation of a newly opened store, unique in the
+ * process. */
+uint64_t store_gen_base(void);
 
 /* Counters since open.  Thread safe. */
 void writ_store_stats(struct writ_store *s, struct writ_store_stats *out);

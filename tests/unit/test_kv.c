@@ -1411,6 +1411,35 @@ test_fault_reads(void **state)
 	}
 }
 
+/* A cached read never survives a write or a delete. */
+static void
+test_read_cache(void **state)
+{
+	struct fx *f = *state;
+	struct writ_resp r;
+	int i, status = 0;
+
+	assert_int_equal(kv_rc(f, WRIT_OP_UPDATE, "data/cached", "{\"data\":{\"v\":\"one\"}}",
+	    NULL), WRIT_OK);
+	for (i = 0; i < 3; i++) { /* the second and third come from the cache */
+		assert_int_equal(kv(f, WRIT_OP_READ, "data/cached", NULL, NULL, &r), WRIT_OK);
+		assert_string_equal(json_string_value(jget(r.data, "data.v")), "one");
+		resp_clear(&r);
+	}
+	assert_int_equal(kv_rc(f, WRIT_OP_UPDATE, "data/cached", "{\"data\":{\"v\":\"two\"}}",
+	    NULL), WRIT_OK);
+	assert_int_equal(kv(f, WRIT_OP_READ, "data/cached", NULL, NULL, &r), WRIT_OK);
+	assert_string_equal(json_string_value(jget(r.data, "data.v")), "two");
+	resp_clear(&r);
+	assert_int_equal(kv(f, WRIT_OP_READ, "data/cached", NULL, "{\"version\":\"1\"}", &r),
+	    WRIT_OK);
+	assert_string_equal(json_string_value(jget(r.data, "data.v")), "one");
+	resp_clear(&r);
+	assert_int_equal(kv_rc(f, WRIT_OP_DELETE, "data/cached", NULL, NULL), WRIT_OK);
+	assert_int_equal(kv_rc(f, WRIT_OP_READ, "data/cached", NULL, &status), WRIT_ENOTFOUND);
+	assert_int_equal(status, 404);
+}
+
 int
 main(void)
 {
@@ -1432,6 +1461,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_sealed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fault_reads, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_read_cache, setup, teardown),
 	};
 
 	/*

@@ -854,6 +854,38 @@ test_fault_injection(void **state)
 	free(parent);
 }
 
+/* The decoded-token cache never outlives a revocation or a use limit. */
+static void
+test_cache_revocation(void **state)
+{
+	struct env *e = *state;
+	struct writ_resp r;
+	char *tok = mk(e, e->root, "create", "{\"policies\":[\"a\"]}", NULL), body[160];
+	int i;
+
+	for (i = 0; i < 3; i++) { /* the second and third hit the cache */
+		assert_int_equal(call(e, tok, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_OK);
+		resp_free(&r);
+	}
+	snprintf(body, sizeof(body), "{\"token\":\"%s\"}", tok);
+	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "revoke", body, &r), WRIT_OK);
+	if (r.store_seq != 0)
+		assert_int_equal(writ_store_sync(e->store, r.store_seq, NULL), WRIT_OK);
+	resp_free(&r);
+	assert_int_equal(call(e, tok, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_EDENIED);
+	resp_free(&r);
+	free(tok);
+	/* A limited-use token is never served from the cache. */
+	tok = mk(e, e->root, "create", "{\"policies\":[\"a\"],\"num_uses\":2}", NULL);
+	assert_int_equal(call(e, tok, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_OK);
+	resp_free(&r);
+	assert_int_equal(call(e, tok, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_OK);
+	resp_free(&r);
+	assert_int_equal(call(e, tok, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_EDENIED);
+	resp_free(&r);
+	free(tok);
+}
+
 int
 main(void)
 {
@@ -875,6 +907,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(test_tidy, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_unknown_paths, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fault_injection, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cache_revocation, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
