@@ -460,13 +460,18 @@ auth_json_load(const unsigned char *val, size_t len)
 writ_rc
 auth_txn_put_json(struct writ_txn *t, const char *key, const json_t *v, struct writ_err *err)
 {
-	char *text = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	struct writ_buf b;
 	writ_rc rc;
 
-	if (text == NULL)
-		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
-	rc = writ_txn_put(t, key, text, strlen(text), err);
-	free(text);
+	writ_buf_init(&b, WRIT_STORE_VALUE_MAX);
+	b.secret = true; /* records hold token metadata and secret_id hashes */
+	if ((rc = writ_json_append(&b, v)) != WRIT_OK) {
+		writ_buf_free(&b);
+		return WRIT_ERR(err, rc == WRIT_ENOMEM ? WRIT_ENOMEM : WRIT_ETOOBIG,
+		    "cannot encode a record");
+	}
+	rc = writ_txn_put(t, key, b.ptr, b.len, err);
+	writ_buf_free(&b);
 	return rc;
 }
 
