@@ -46,10 +46,15 @@ log_stderr(enum writ_log_level lvl, const char *msg, void *arg)
 	char ts[48];
 	int64_t sec;
 	long nsec;
+	size_t n;
 
 	(void)arg;
 	writ_time_now_ns(&sec, &nsec);
-	writ_time_rfc3339(ts, sizeof(ts), sec, (nsec / 1000000) * 1000000);
+	writ_time_rfc3339(ts, sizeof(ts), sec, 0);
+	/* "...T16:09:02Z" -> "...T16:09:02.847Z": milliseconds are enough in a log. */
+	n = strlen(ts);
+	if (n > 1)
+		snprintf(ts + n - 1, sizeof(ts) - (n - 1), ".%03ldZ", nsec / 1000000);
 	fprintf(stderr, "%s [%s] %s\n", ts, level_names[lvl], msg);
 }
 
