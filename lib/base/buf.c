@@ -102,11 +102,31 @@ writ_buf_vappendf(struct writ_buf *b, const char *fmt, va_list ap)
 	int n;
 	writ_rc rc;
 
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
-	va_end(ap2);
-	if (n < 0)
-		return WRIT_EINVAL;
+	/* Usually it fits in the room already there: one pass. */
+	if (b->ptr != NULL && b->cap > b->len + 1) {
+		va_copy(ap2, ap);
+		n = vsnprintf(b->ptr + b->len, b->cap - b->len, fmt, ap2);
+		va_end(ap2);
+		if (n < 0) {
+			b->ptr[b->len] = '\0';
+			return WRIT_EINVAL;
+		}
+		if ((size_t)n < b->cap - b->len) {
+			if ((size_t)n > b->max - 1 - b->len) {
+				b->ptr[b->len] = '\0';
+				return WRIT_ETOOBIG;
+			}
+			b->len += (size_t)n;
+			return WRIT_OK;
+		}
+		b->ptr[b->len] = '\0';
+	} else {
+		va_copy(ap2, ap);
+		n = vsnprintf(NULL, 0, fmt, ap2);
+		va_end(ap2);
+		if (n < 0)
+			return WRIT_EINVAL;
+	}
 	rc = buf_grow(b, (size_t)n);
 	if (rc != WRIT_OK)
 		return rc;

@@ -246,6 +246,9 @@ struct emit {
 	struct writ_buf *b;
 	const struct writ_audit *log;
 	writ_rc rc;
+	/* The caller's token and accessor appear twice in an entry: HMAC them once. */
+	char h_token[WRIT_AUDIT_HMAC_STR_LEN];
+	char h_accessor[WRIT_AUDIT_HMAC_STR_LEN];
 };
 
 static void
@@ -327,12 +330,6 @@ e_hmac_json(struct emit *e, json_t *v, unsigned depth)
 }
 
 static void
-e_hmac_cstr(struct emit *e, const char *s)
-{
-	e_hmac(e, s ? s : "", s ? strlen(s) : 0);
-}
-
-static void
 e_policies(struct emit *e, const struct writ_token *t)
 {
 	size_t i;
@@ -355,10 +352,11 @@ e_auth(struct emit *e, const struct writ_req *req)
 		e_raw(e, "{}");
 		return;
 	}
-	e_raw(e, "{\"client_token\":");
-	e_hmac_cstr(e, req->client_token);
-	e_raw(e, ",\"accessor\":");
-	e_hmac_cstr(e, t->accessor);
+	e_raw(e, "{\"client_token\":\"");
+	e_raw(e, e->h_token);
+	e_raw(e, "\",\"accessor\":\"");
+	e_raw(e, e->h_accessor);
+	e_raw(e, "\"");
 	e_key(e, "display_name", false);
 	e_str(e, t->display_name);
 	e_raw(e, ",\"policies\":");
@@ -386,10 +384,11 @@ e_request(struct emit *e, const struct writ_req *req)
 	e_str(e, req->path);
 	e_key(e, "remote_address", false);
 	e_str(e, req->remote_addr);
-	e_raw(e, ",\"client_token\":");
-	e_hmac_cstr(e, req->client_token);
-	e_raw(e, ",\"client_token_accessor\":");
-	e_hmac_cstr(e, req->token ? req->token->accessor : NULL);
+	e_raw(e, ",\"client_token\":\"");
+	e_raw(e, e->h_token);
+	e_raw(e, "\",\"client_token_accessor\":\"");
+	e_raw(e, e->h_accessor);
+	e_raw(e, "\"");
 	e_raw(e, ",\"namespace\":{\"id\":\"root\"}");
 	if (req->mount != NULL) {
 		e_key(e, "mount_type", false);
@@ -443,10 +442,16 @@ static writ_rc
 entry_format(struct writ_buf *b, const struct writ_audit *log, const struct writ_req *req,
     bool response, const struct writ_resp *resp)
 {
-	struct emit e = {b, log, WRIT_OK};
+	struct emit e = {b, log, WRIT_OK, "", ""};
+	const char *acc = req->token != NULL ? req->token->accessor : NULL;
 	char now[48];
 	int64_t sec;
 	long nsec;
+
+	if (req->client_token != NULL && req->client_token[0] != '\0')
+		writ_audit_hmac(log, req->client_token, strlen(req->client_token), e.h_token);
+	if (acc != NULL && acc[0] != '\0')
+		writ_audit_hmac(log, acc, strlen(acc), e.h_accessor);
 
 	writ_time_now_ns(&sec, &nsec);
 	writ_time_rfc3339(now, sizeof(now), sec, nsec);

@@ -157,6 +157,31 @@ test_buf_max(void **state)
 	writ_buf_free(&b);
 }
 
+/* appendf formats in place when it fits and never passes the maximum. */
+static void
+test_buf_appendf_edges(void **state)
+{
+	struct writ_buf b;
+	int i;
+
+	(void)state;
+	writ_buf_init(&b, 16);
+	assert_int_equal(writ_buf_appendf(&b, "%s", "0123456789"), WRIT_OK);
+	assert_int_equal(writ_buf_appendf(&b, "%s", "abcdefghij"), WRIT_ETOOBIG);
+	assert_int_equal(b.len, 10);
+	assert_string_equal(b.ptr, "0123456789");
+	assert_int_equal(writ_buf_appendf(&b, "%d", 12345), WRIT_OK);
+	assert_string_equal(b.ptr, "012345678912345");
+	assert_int_equal(writ_buf_appendf(&b, "%s", "x"), WRIT_ETOOBIG);
+	writ_buf_free(&b);
+	writ_buf_init(&b, 0);
+	for (i = 0; i < 1000; i++)
+		assert_int_equal(writ_buf_appendf(&b, "%03d,", i % 1000), WRIT_OK);
+	assert_int_equal(b.len, 4000);
+	assert_memory_equal(b.ptr + 3996, "999,", 4);
+	writ_buf_free(&b);
+}
+
 static void
 test_rc_table(void **state)
 {
@@ -178,6 +203,7 @@ main(void)
 		cmocka_unit_test(test_arena_many),
 		cmocka_unit_test(test_buf_and_faults),
 		cmocka_unit_test(test_buf_max),
+		cmocka_unit_test(test_buf_appendf_edges),
 		cmocka_unit_test(test_rc_table),
 	};
 
