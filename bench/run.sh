@@ -43,24 +43,36 @@ sleep 0.3
 read -r nginx_rate nginx_p99 < <(run_wrk nginx http://127.0.0.1:18280/204)
 kill "$(cat "$T/nginx/nginx.pid")"
 
-# 2. writ in dev mode (SQLite, audit log on), release build.
-HOME=$T "$writ" server -dev -dev-listen-address 127.0.0.1:18200 >"$T/dev.out" 2>"$T/dev.log" &
-pids+=($!)
-for _ in $(seq 1 100); do grep -q '^Root Token:' "$T/dev.out" 2>/dev/null && break; sleep 0.05; done
-export WRIT_TOKEN=$(sed -n 's/^Root Token: //p' "$T/dev.out")
-devdir=$(sed -n 's|^Storage: \(.*\)/writ.db$|\1|p' "$T/dev.out")
+# 2. writ in dev mode (SQLite, audit log on), release build.  Each measurement gets a fresh
+# server, so one phase's unsynced audit pages do not land on the next phase's fsyncs.
+start_writ() {
+  rm -f "$T/dev.out"
+  HOME=$T "$writ" server -dev -dev-listen-address 127.0.0.1:18200 >"$T/dev.out" 2>"$T/dev.log" &
+  pids=($!)
+  for _ in $(seq 1 100); do grep -q '^Root Token:' "$T/dev.out" 2>/dev/null && break; sleep 0.05; done
+  export WRIT_TOKEN=$(sed -n 's/^Root Token: //p' "$T/dev.out")
+  devdir=$(sed -n 's|^Storage: \(.*\)/writ.db$|\1|p' "$T/dev.out")
+}
+stop_writ() { kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=(); }
+
+start_writ
 curl -sf -o /dev/null -H "X-Vault-Token: $WRIT_TOKEN" -d '{"data":{"user":"app","password":"s3cr3t"}}' \
   http://127.0.0.1:18200/v1/secret/data/bench/read
 read -r read_rate read_p99 < <(run_wrk kv_read http://127.0.0.1:18200/v1/secret/data/bench/read "$here/kv_read.lua")
-read -r write_rate write_p99 < <(run_wrk kv_write http://127.0.0.1:18200 "$here/kv_write.lua")
-read -r tok_rate tok_p99 < <(run_wrk token_create http://127.0.0.1:18200/v1/auth/token/create "$here/token_create.lua")
-kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true; pids=()
+stop_writ
 audit_lines=$(wc -l <"$devdir/audit.log")
 vstart=$(date +%s%N)
 "$writ" audit verify "$devdir/audit.log" -pubkey "$devdir/audit.log.pub" >/dev/null
 vend=$(date +%s%N)
 verify_rate=$(( audit_lines * 1000000000 / (vend - vstart) ))
 rm -rf "$devdir"
+
+start_writ
+read -r write_rate write_p99 < <(run_wrk kv_write http://127.0.0.1:18200 "$here/kv_write.lua")
+stop_writ; rm -rf "$devdir"
+start_writ
+read -r tok_rate tok_p99 < <(run_wrk token_create http://127.0.0.1:18200/v1/auth/token/create "$here/token_create.lua")
+stop_writ; rm -rf "$devdir"
 
 # 3. Start-up and idle memory.
 read -r _ startup_ms < <(python3 "$here/startup.py" "$writ" 5 | grep startup_ms)
