@@ -197,7 +197,7 @@ writ_config_init(struct writ_config *cfg)
 	cfg->limits.max_json_depth = 64;
 	cfg->limits.max_string_bytes = 1 * MIB;
 	cfg->limits.arena_cap = 64 * MIB;
-	cfg->limits.http_threads = 8;
+	cfg->limits.http_threads = 0; /* auto: one per online CPU, at least 2 */
 }
 
 void

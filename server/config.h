@@ -15,7 +15,7 @@
  *     max_request_duration = "90s"
  *   }
  *   audit "file" { path = "/var/log/writ/audit.log", checkpoint_every = 1000 }
- *   limits { max_request_bytes = 33554432, http_threads = 8 }
+ *   limits { max_request_bytes = 33554432, http_threads = 2 }
  *   log_level = "info"
  *   default_lease_ttl = "768h"
  *   max_lease_ttl = "768h"
@@ -75,7 +75,7 @@ struct writ_config_limits {
 	uint64_t max_json_depth;       /* default 64 */
 	uint64_t max_string_bytes;     /* default 1 MiB */
 	uint64_t arena_cap;            /* per-request arena, default 64 MiB */
-	uint64_t http_threads;         /* default 8 */
+	uint64_t http_threads;         /* 0 (default) = one per online CPU, at least 2 */
 };
 
 struct writ_config {

@@ -277,6 +277,14 @@ server_start(struct server *s, bool dev, const char *root_id, struct writ_err *e
 	if ((rc = committer_start(s->core, &s->committer, err)) != WRIT_OK)
 		return rc;
 	hc.nthreads = (unsigned)s->cfg.limits.http_threads;
+	if (hc.nthreads == 0) {
+		/* Workers never wait for fsync (the committer does), so one per CPU is
+		 * enough; more only adds context switches (measured: 2 threads serve
+		 * 22% more KV reads than 8 on this 2-CPU machine). */
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		hc.nthreads = n < 2 ? 2 : n > 64 ? 64 : (unsigned)n;
+	}
 	hc.max_header_bytes = s->core->limits.max_header_bytes;
 	hc.max_body = s->core->limits.max_request_bytes;
 	hc.arena_cap = s->core->limits.arena_cap;

@@ -132,8 +132,14 @@ struct writ_token_template {
 	bool batch;                     /* issue a batch token */
 	const struct writ_mount *mount; /* the auth mount (TTL limits); NULL = system */
 };
+/*
+ * seq: NULL to make the token durable before returning; otherwise *seq gets
+ * the batch to sync (a handler puts it in resp->store_seq, so the worker does
+ * not wait for the disk and the response is sent once the batch is durable).
+ */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_token_issue(struct writ_core *core, struct writ_arena *a,
-    const struct writ_token_template *tpl, json_t **auth, struct writ_err *err);
+    const struct writ_token_template *tpl, json_t **auth, uint64_t *seq,
+    struct writ_err *err);
 
 /*
  * Drop the cached token records of core's store (on seal and shutdown; every

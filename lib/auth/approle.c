@@ -998,6 +998,7 @@ login_issue(struct writ_req *req, struct writ_resp *resp, const json_t *role, co
 {
 	struct writ_token_template tpl = {0};
 	struct writ_err err = {0};
+	uint64_t seq = 0;
 	json_t *meta = entry != NULL ? json_deep_copy(json_object_get(entry, "metadata")) : NULL;
 	json_t *tc = entry != NULL ? json_object_get(entry, "token_bound_cidrs") : NULL;
 	writ_rc rc;
@@ -1026,8 +1027,10 @@ login_issue(struct writ_req *req, struct writ_resp *resp, const json_t *role, co
 	tpl.bound_cidrs = json_array_size(tc) > 0 ? tc : json_object_get(role, "token_bound_cidrs");
 	tpl.batch = strcmp(ostr(role, "token_type"), "batch") == 0;
 	tpl.mount = req->mount;
-	rc = tpl.path != NULL ? writ_token_issue(req->core, req->arena, &tpl, &resp->auth, &err)
-	                      : WRIT_ENOMEM;
+	rc = tpl.path != NULL
+	    ? writ_token_issue(req->core, req->arena, &tpl, &resp->auth, &seq, &err)
+	    : WRIT_ENOMEM;
+	auth_seq_max(&resp->store_seq, seq);
 	json_decref(meta);
 	if (rc == WRIT_EINVAL)
 		return auth_bad(resp, err.msg);

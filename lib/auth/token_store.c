@@ -1203,7 +1203,8 @@ issue_check(const struct writ_token_template *tpl, struct writ_err *err)
 
 writ_rc
 writ_token_issue(struct writ_core *core, struct writ_arena *a,
-    const struct writ_token_template *tpl, json_t **auth, struct writ_err *err)
+    const struct writ_token_template *tpl, json_t **auth, uint64_t *seqp,
+    struct writ_err *err)
 {
 	struct tok_spec spec = {0};
 	struct tok_rec r = {0};
@@ -1237,7 +1238,9 @@ writ_token_issue(struct writ_core *core, struct writ_arena *a,
 	spec.bound_cidrs = tpl->bound_cidrs;
 	if ((rc = tok_create(core, a, &spec, &text, &r, &seq, err)) != WRIT_OK)
 		goto out;
-	if ((rc = writ_store_sync(core->store, seq, err)) != WRIT_OK)
+	if (seqp != NULL)
+		*seqp = seq; /* the caller's response waits for this batch */
+	else if ((rc = writ_store_sync(core->store, seq, err)) != WRIT_OK)
 		goto out;
 	if ((o = tok_auth_json(&r, text, spec.ttl)) == NULL) {
 		rc = WRIT_ERR(err, WRIT_ENOMEM, "out of memory");

@@ -165,7 +165,7 @@ test_defaults(void **state)
 		assert_int_equal(cfg.limits.max_json_depth, 64);
 		assert_int_equal(cfg.limits.max_string_bytes, 1u << 20);
 		assert_int_equal(cfg.limits.arena_cap, 64u << 20);
-		assert_int_equal(cfg.limits.http_threads, 8);
+		assert_int_equal(cfg.limits.http_threads, 0); /* auto */
 		writ_config_free(&cfg);
 	}
 }
