@@ -147,6 +147,15 @@ writ_buf_appendf(struct writ_buf *b, const char *fmt, ...)
 	return rc;
 }
 
+/* Bytes that need an escape inside a JSON string: 1 (control, '"', '\\', DEL). */
+static const unsigned char json_esc[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1, [0x06] = 1,
+	[0x07] = 1, [0x08] = 1, [0x09] = 1, [0x0a] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+	[0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1, [0x14] = 1,
+	[0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1, [0x1a] = 1, [0x1b] = 1,
+	[0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f] = 1,
+};
+
 writ_rc
 writ_buf_append_json_str(struct writ_buf *b, const char *s, size_t len)
 {
@@ -159,9 +168,11 @@ writ_buf_append_json_str(struct writ_buf *b, const char *s, size_t len)
 		return rc;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		const char *rep = NULL;
+		const char *rep;
 		size_t replen = 2;
 
+		if (!json_esc[c])
+			continue;
 		if (c == '"')
 			rep = "\\\"";
 		else if (c == '\\')
@@ -172,14 +183,12 @@ writ_buf_append_json_str(struct writ_buf *b, const char *s, size_t len)
 			rep = "\\r";
 		else if (c == '\t')
 			rep = "\\t";
-		else if (c < 0x20 || c == 0x7f) {
+		else {
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 0xf];
 			rep = esc;
 			replen = 6;
 		}
-		if (rep == NULL)
-			continue;
 		if ((rc = writ_buf_append(b, s + start, i - start)) != WRIT_OK)
 			return rc;
 		if ((rc = writ_buf_append(b, rep, replen)) != WRIT_OK)
