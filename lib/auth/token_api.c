@@ -236,23 +236,34 @@ h_renew_self(struct writ_req *req, struct writ_resp *resp, const char *arg)
 	    req, resp, req->token->id_hash, req->client_token ? req->client_token : "");
 }
 
+/* The token hash behind the body's "accessor"; on failure resp is filled. */
 static writ_rc
-h_renew_accessor(struct writ_req *req, struct writ_resp *resp, const char *arg)
+accessor_hash(struct writ_req *req, struct writ_resp *resp, char hash[AUTH_HASH_HEX])
 {
 	const char *acc = body_str(req, "accessor");
 	struct writ_err err = {0};
 	struct tok_rec r;
-	char hash[AUTH_HASH_HEX];
 	writ_rc rc;
 
-	(void)arg;
 	if (acc == NULL)
 		return auth_bad(resp, "missing accessor");
 	rc = tok_find_accessor(req->core, req->arena, acc, &r, &resp->store_seq, &err);
 	if (rc != WRIT_OK)
 		return find_fail(resp, rc, &err, "invalid accessor", 400);
-	snprintf(hash, sizeof(hash), "%s", r.t.id_hash);
+	snprintf(hash, AUTH_HASH_HEX, "%s", r.t.id_hash);
 	tok_rec_clear(&r);
+	return WRIT_OK;
+}
+
+static writ_rc
+h_renew_accessor(struct writ_req *req, struct writ_resp *resp, const char *arg)
+{
+	char hash[AUTH_HASH_HEX];
+	writ_rc rc;
+
+	(void)arg;
+	if ((rc = accessor_hash(req, resp, hash)) != WRIT_OK)
+		return rc;
 	return renew_common(req, resp, hash, "");
 }
 
@@ -297,20 +308,12 @@ h_revoke_self(struct writ_req *req, struct writ_resp *resp, const char *arg)
 static writ_rc
 h_revoke_accessor(struct writ_req *req, struct writ_resp *resp, const char *arg)
 {
-	const char *acc = body_str(req, "accessor");
-	struct writ_err err = {0};
-	struct tok_rec r;
 	char hash[AUTH_HASH_HEX];
 	writ_rc rc;
 
 	(void)arg;
-	if (acc == NULL)
-		return auth_bad(resp, "missing accessor");
-	rc = tok_find_accessor(req->core, req->arena, acc, &r, &resp->store_seq, &err);
-	if (rc != WRIT_OK)
-		return find_fail(resp, rc, &err, "invalid accessor", 400);
-	snprintf(hash, sizeof(hash), "%s", r.t.id_hash);
-	tok_rec_clear(&r);
+	if ((rc = accessor_hash(req, resp, hash)) != WRIT_OK)
+		return rc;
 	return revoke_hash(req, resp, hash);
 }
 
