@@ -96,7 +96,16 @@ policy_store(struct writ_core *core, const char *name, const char *text, uint64_
 		writ_txn_abort(t);
 		goto out;
 	}
+	/*
+	 * Clear the ACL cache only once the new policy is visible to readers:
+	 * cleared earlier, a request could rebuild an ACL from the old text and
+	 * cache it until the next policy change.  Policy writes are rare, so the
+	 * worker waits for this sync; *seq still makes the reply wait for the
+	 * request's audit entries.
+	 */
 	rc = writ_txn_commit(t, seq, err);
+	if (rc == WRIT_OK)
+		rc = writ_store_sync(core->store, *seq, err);
 	core_acl_cache_clear(core);
 out:
 	free(dump);
@@ -117,9 +126,8 @@ core_policy_ensure_default(struct writ_core *core, struct writ_err *err)
 		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
 	rc = policy_load(core, a, "default", &p, err);
 	if (rc == WRIT_ENOTFOUND) {
+		/* policy_store makes it durable. */
 		rc = policy_store(core, "default", writ_acl_default_policy_text(), &seq, err);
-		if (rc == WRIT_OK)
-			rc = writ_store_sync(core->store, seq, err);
 	}
 	json_decref(p);
 	writ_arena_free(a);
@@ -374,8 +382,12 @@ policy_delete(struct writ_req *req, struct writ_resp *resp, const char *name)
 		writ_txn_abort(t);
 		return writ_resp_err(resp, rc, 0, "%s", "internal error");
 	}
-	if ((rc = writ_txn_commit(t, &resp->store_seq, &err)) != WRIT_OK)
+	/* Visible first, then forget cached ACLs (see policy_store). */
+	if ((rc = writ_txn_commit(t, &resp->store_seq, &err)) != WRIT_OK ||
+	    (rc = writ_store_sync(req->core->store, resp->store_seq, &err)) != WRIT_OK) {
+		core_acl_cache_clear(req->core);
 		return writ_resp_err(resp, rc, 0, "%s", "internal error");
+	}
 	core_acl_cache_clear(req->core);
 	resp->status = 204;
 	return WRIT_OK;

@@ -34,6 +34,11 @@ api GET secret/data/app/db; expect_status 200 "child token may read"
 api POST secret/data/app/db '{"data":{"a":"b"}}'; expect_status 403 "child token may not write"
 api GET auth/token/lookup-self; expect_status 200 "lookup-self"
 expect_json '.data.policies | join(",")' "app-read,default" "policies include default"
+# A policy change applies at once to a token whose ACL is cached.
+TOKEN=$ROOT api PUT sys/policies/acl/app-read '{"policy":"path \"secret/data/app/*\" { capabilities = [\"deny\"] }"}'
+api GET secret/data/app/db; expect_status 403 "a narrowed policy applies to the next request"
+TOKEN=$ROOT api PUT sys/policies/acl/app-read '{"policy":"path \"secret/data/app/*\" { capabilities = [\"read\"] }"}'
+api GET secret/data/app/db; expect_status 200 "a widened policy applies to the next request"
 TOKEN=$ROOT
 
 api PUT sys/policies/acl/narrow '{"policy":"path \"secret/data/x\" { capabilities = [\"update\"] denied_parameters = { \"admin\" = [] } }"}'
