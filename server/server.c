@@ -167,7 +167,7 @@ save_token_file(const char *token)
 }
 
 static writ_rc
-dev_init(struct server *s, const char *root_id, struct writ_err *err)
+dev_init(struct server *s, struct writ_err *err)
 {
 	struct writ_arena *a = writ_arena_new(0, WRIT_ARENA_SECRET);
 	struct writ_core_init_result r = {0};
@@ -177,7 +177,6 @@ dev_init(struct server *s, const char *root_id, struct writ_err *err)
 		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
 	if ((rc = writ_core_init(s->core, a, 1, 1, true, &r, err)) != WRIT_OK)
 		goto out;
-	(void)root_id;
 	printf("WARNING! dev mode is enabled! In this mode, writ runs entirely from a\n"
 	       "temporary directory, starts unsealed with a single unseal key, and the root\n"
 	       "token is already authenticated to the CLI. Do not run dev mode in production.\n\n"
@@ -256,7 +255,7 @@ core_opts_from_config(const struct writ_config *cfg, struct writ_core_opts *o)
 }
 
 static writ_rc
-server_start(struct server *s, bool dev, const char *root_id, struct writ_err *err)
+server_start(struct server *s, bool dev, struct writ_err *err)
 {
 	struct writ_http_config hc = {0};
 	struct writ_core_opts opts;
@@ -294,7 +293,7 @@ server_start(struct server *s, bool dev, const char *root_id, struct writ_err *e
 	if ((rc = listen_all(s, err)) != WRIT_OK)
 		return rc;
 	if (dev)
-		return dev_init(s, root_id, err);
+		return dev_init(s, err);
 	/* A store that is already initialised starts sealed; unseal with `writ operator unseal`. */
 	return WRIT_OK;
 }
@@ -340,7 +339,7 @@ writ_server_main(int argc, char **argv)
 {
 	struct server s = {0};
 	struct writ_err err = {0};
-	const char *config = NULL, *devaddr = "127.0.0.1:8200", *root_id = NULL;
+	const char *config = NULL, *devaddr = "127.0.0.1:8200";
 	bool dev = false, check = false;
 	int i, status = 1;
 	writ_rc rc;
@@ -362,8 +361,6 @@ writ_server_main(int argc, char **argv)
 			devaddr = argv[++i];
 		else if (strncmp(a, "-dev-listen-address=", 20) == 0)
 			devaddr = a + 20;
-		else if (strcmp(a, "-dev-root-token-id") == 0 && i + 1 < argc)
-			root_id = argv[++i];
 		else {
 			usage();
 			return 2;
@@ -390,7 +387,7 @@ writ_server_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* A full file system or a file size limit must fail the write, not kill us. */
 	signal(SIGXFSZ, SIG_IGN);
-	if ((rc = server_start(&s, dev, root_id, &err)) != WRIT_OK) {
+	if ((rc = server_start(&s, dev, &err)) != WRIT_OK) {
 		fprintf(stderr, "writ server: %s\n", err.msg);
 		goto out;
 	}

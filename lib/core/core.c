@@ -22,9 +22,6 @@
 
 #define MOUNTS_KEY "core/mounts"
 
-static struct writ_mount *retired[CORE_MAX_MOUNTS * 4];
-static size_t nretired;
-static pthread_mutex_t retired_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void limits_defaults(struct writ_core_limits *l);
 static void mount_free(struct writ_mount *m);
@@ -113,11 +110,8 @@ writ_core_free(struct writ_core *core)
 	core_pre_seal(core);
 	for (i = 0; i < p->nmounts; i++)
 		mount_free(p->mounts[i]);
-	pthread_mutex_lock(&retired_lock);
-	for (i = 0; i < nretired; i++)
-		mount_free(retired[i]);
-	nretired = 0;
-	pthread_mutex_unlock(&retired_lock);
+	for (i = 0; i < p->nretired; i++)
+		mount_free(p->retired[i]);
 	writ_acl_free(p->root_acl);
 	pthread_rwlock_destroy(&p->lock);
 	pthread_mutex_destroy(&p->acl_lock);
@@ -548,6 +542,11 @@ core_mount_remove(struct writ_core *core, const char *path, struct writ_err *err
 		pthread_rwlock_unlock(&p->lock);
 		return WRIT_OK; /* Vault: unmounting a missing path succeeds */
 	}
+	if (p->nretired == CORE_MAX_RETIRED) {
+		/* Freeing it could pull it from under a handler; keeping it has to be bounded. */
+		pthread_rwlock_unlock(&p->lock);
+		return WRIT_ERR(err, WRIT_ELIMIT, "too many unmounts since start; restart the server");
+	}
 	m = p->mounts[i];
 	memmove(&p->mounts[i], &p->mounts[i + 1], (p->nmounts - i - 1) * sizeof(m));
 	p->nmounts--;
@@ -555,14 +554,10 @@ core_mount_remove(struct writ_core *core, const char *path, struct writ_err *err
 	if (rc != WRIT_OK) {
 		p->mounts[p->nmounts++] = m;
 		qsort(p->mounts, p->nmounts, sizeof(p->mounts[0]), mount_cmp);
+	} else {
+		p->retired[p->nretired++] = m;
 	}
 	pthread_rwlock_unlock(&p->lock);
-	if (rc == WRIT_OK) {
-		pthread_mutex_lock(&retired_lock);
-		if (nretired < WRIT_ARRAY_LEN(retired))
-			retired[nretired++] = m;
-		pthread_mutex_unlock(&retired_lock);
-	}
 	/* The mount's data stays in storage under its uuid; a purge job is later work. */
 	return rc;
 }

@@ -16,6 +16,7 @@
 #define CORE_MAX_MOUNTS  256
 #define CORE_MAX_DEVICES WRIT_CORE_MAX_AUDIT
 #define CORE_ACL_CACHE   64
+#define CORE_MAX_RETIRED 1024
 
 struct audit_device {
 	char name[64];           /* "file" -> path "sys/audit/file" */
@@ -38,6 +39,9 @@ struct writ_core_priv {
 	pthread_rwlock_t lock;   /* mounts, devices */
 	struct writ_mount *mounts[CORE_MAX_MOUNTS];
 	size_t nmounts;
+	/* Unmounted, kept until the core is freed (handlers may hold them). */
+	struct writ_mount *retired[CORE_MAX_RETIRED];
+	size_t nretired;
 	struct audit_device devices[CORE_MAX_DEVICES];
 	size_t ndevices;
 	struct writ_core_opts opts;
@@ -78,7 +82,7 @@ writ_rc core_audit_handle(struct writ_req *req, struct writ_resp *resp, const ch
 
 /* sys.c */
 writ_rc core_sys_handle(struct writ_req *req, struct writ_resp *resp);
-bool core_path_unauthenticated(const char *path, enum writ_op op);
+bool core_path_unauthenticated(const char *path);
 bool core_path_sudo(const char *path);
 bool core_path_allowed_sealed(const char *path);
 bool core_path_unaudited(const char *path);

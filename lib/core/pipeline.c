@@ -295,7 +295,7 @@ authorise(struct pipe *p)
 	unsigned caps = 0, need;
 	writ_rc rc;
 
-	if (core_path_unauthenticated(p->req.path, p->req.op)) {
+	if (core_path_unauthenticated(p->req.path)) {
 		p->req.caps = WRIT_CAP_ROOT;
 		return WRIT_OK;
 	}

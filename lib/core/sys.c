@@ -52,7 +52,7 @@ core_path_unaudited(const char *path)
 }
 
 bool
-core_path_unauthenticated(const char *path, enum writ_op op)
+core_path_unauthenticated(const char *path)
 {
 	static const char *const l[] = {"sys/init", "sys/seal-status", "sys/unseal",
 	    "sys/health", "sys/leader", "sys/wrapping/lookup"};
@@ -64,7 +64,6 @@ core_path_unauthenticated(const char *path, enum writ_op op)
 	if (strncmp(path, "auth/", 5) != 0 || strncmp(path, "auth/token/", 11) == 0)
 		return false;
 	slash = strrchr(path, '/');
-	(void)op;
 	return slash != NULL && strcmp(slash, "/login") == 0;
 }
 

@@ -61,6 +61,10 @@ api GET sys/key-status; expect_json .data.term 2 "term 2 after rotation"
 api POST kv/data/b '{"data":{"v":"2"}}'; expect_status 200 "write after rotation"
 api GET kv/data/a; expect_json .data.data.v 1 "a value from term 1 still reads"
 
+api POST sys/mounts/tmpkv '{"type":"kv-v2"}'; expect_status 204 "mount a second kv"
+api POST tmpkv/data/x '{"data":{"v":"1"}}'; expect_status 200 "write to it"
+api DELETE sys/mounts/tmpkv; expect_status 204 "unmount it"
+api GET tmpkv/data/x; expect_status 404 "an unmounted path has no handler"
 api PUT sys/seal; expect_status 204 "seal"
 api GET kv/data/a; expect_status 503 "sealed again"
 stop_server
