@@ -132,7 +132,15 @@ sys_init(struct writ_req *req, struct writ_resp *resp)
 	}
 	resp->raw = json_pack("{s:o, s:o, s:s}", "keys", hex, "keys_base64", b64, "root_token",
 	    r.root_token);
-	return WRIT_OK;
+	/* jansson holds copies now; the request arena is not a secret arena. */
+	for (i = 0; i < r.nkeys; i++) {
+		writ_memzero(r.keys_hex[i], strlen(r.keys_hex[i]));
+		writ_memzero(r.keys_b64[i], strlen(r.keys_b64[i]));
+	}
+	if (r.root_token != NULL)
+		writ_memzero(r.root_token, strlen(r.root_token));
+	return resp->raw != NULL ? WRIT_OK : writ_resp_err(resp, WRIT_ENOMEM, 500, "%s",
+	    "internal error");
 }
 
 static writ_rc
