@@ -139,6 +139,16 @@ void tok_rec_clear(struct tok_rec *r);
  */
 writ_rc tok_rec_get(struct writ_store *s, struct writ_txn *t, struct writ_arena *a,
     const char *hash, struct tok_rec *out, struct writ_err *err);
+/*
+ * token_rec.c: the stored binary form of a record.  encode appends to b;
+ * decode fills out (strings in a, JSON fields as new references) and returns
+ * WRIT_EPARSE for anything truncated or malformed.  is_binary tells the
+ * format from the JSON records written before it.
+ */
+writ_rc tok_rec_encode(const struct tok_rec *r, struct writ_buf *b);
+writ_rc tok_rec_decode_binary(struct writ_arena *a, const char *hash, const unsigned char *val,
+    size_t len, struct tok_rec *out);
+bool tok_rec_is_binary(const unsigned char *val, size_t len);
 /* Write the record of r->t.id_hash inside t. */
 writ_rc tok_rec_put(struct writ_txn *t, const struct tok_rec *r, struct writ_err *err);
 /* True if the record is expired at now. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The token store's record layer.  A token is a JSON record at
+ * The token store's record layer.  A token is a record (token_rec.c) at
  * "auth/token/id/<sha256 hex>", an accessor index "auth/token/accessor/<acc>"
  * holding the hash, and for non-orphans a parent index
  * "auth/token/parent/<parent hash>/<child hash>", all written in one
@@ -33,7 +33,6 @@ static const char *jstr(const json_t *o, const char *k);
 static int64_t jint(const json_t *o, const char *k);
 static writ_rc rec_decode(struct writ_arena *a, const char *hash, const unsigned char *val,
     size_t len, struct tok_rec *out);
-static json_t *rec_encode(const struct tok_rec *r);
 static writ_rc rec_fill(struct writ_arena *a, const struct tok_spec *spec, const char *text,
     int64_t now, struct tok_rec *r);
 static writ_rc create_txn(struct writ_core *core, struct writ_arena *a, const struct tok_rec *r,
@@ -89,10 +88,13 @@ static writ_rc
 rec_decode(struct writ_arena *a, const char *hash, const unsigned char *val, size_t len,
     struct tok_rec *out)
 {
-	json_t *o = auth_json_load(val, len), *v;
+	json_t *o, *v;
 	struct writ_token *t = &out->t;
 	writ_rc rc = WRIT_EPARSE;
 
+	if (tok_rec_is_binary(val, len))
+		return tok_rec_decode_binary(a, hash, val, len, out);
+	o = auth_json_load(val, len);
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(o) || strlen(jstr(o, "accessor")) >= sizeof(t->accessor) ||
 	    strlen(jstr(o, "parent")) >= sizeof(t->parent_hash))
@@ -135,43 +137,6 @@ out:
 	if (rc != WRIT_OK)
 		tok_rec_clear(out);
 	return rc;
-}
-
-static json_t *
-rec_encode(const struct tok_rec *r)
-{
-	const struct writ_token *t = &r->t;
-	const struct {
-		const char *name;
-		int64_t v;
-	} ints[] = {
-	    {"creation_time", t->creation_time},
-	    {"creation_ttl", t->creation_ttl},
-	    {"expire_time", t->expire_time},
-	    {"explicit_max_ttl", t->explicit_max_ttl},
-	    {"period", t->period},
-	    {"issue_time", t->issue_time},
-	    {"num_uses", t->num_uses},
-	    {"max_ttl", t->max_ttl},
-	    {"last_renewal_time", t->last_renewal_time},
-	};
-	json_t *o;
-	size_t i;
-
-	o = json_pack("{s:i, s:s, s:o, s:O?, s:s, s:s, s:s, s:s, s:s, s:s, s:O?, s:b, s:b}", "v", 1,
-	    "type", t->batch ? "batch" : "service", "policies",
-	    auth_strv_json(t->policies, t->npolicies), "meta", t->meta, "display_name",
-	    t->display_name ? t->display_name : "", "path", t->path ? t->path : "", "role",
-	    t->role ? t->role : "", "entity_id", "", "parent", t->parent_hash, "accessor",
-	    t->accessor, "bound_cidrs", t->bound_cidrs, "renewable", t->renewable, "revoked",
-	    r->revoked);
-	for (i = 0; o != NULL && i < WRIT_ARRAY_LEN(ints); i++) {
-		if (json_object_set_new(o, ints[i].name, json_integer(ints[i].v)) != 0) {
-			json_decref(o);
-			o = NULL;
-		}
-	}
-	return o;
 }
 
 void
@@ -220,14 +185,17 @@ writ_rc
 tok_rec_put(struct writ_txn *t, const struct tok_rec *r, struct writ_err *err)
 {
 	char key[KEY_LEN];
-	json_t *o = rec_encode(r);
+	struct writ_buf b;
 	writ_rc rc;
 
-	if (o == NULL)
-		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	writ_buf_init(&b, 0);
+	if ((rc = tok_rec_encode(r, &b)) != WRIT_OK) {
+		writ_buf_free(&b);
+		return WRIT_ERR(err, rc, "cannot encode the token record");
+	}
 	snprintf(key, sizeof(key), "%s%s", TOK_ID_PREFIX, r->t.id_hash);
-	rc = auth_txn_put_json(t, key, o, err);
-	json_decref(o);
+	rc = writ_txn_put(t, key, b.ptr, b.len, err);
+	writ_buf_free(&b);
 	return rc;
 }
 

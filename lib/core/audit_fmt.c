@@ -275,6 +275,14 @@ e_key(struct emit *e, const char *k, bool first)
 	e_raw(e, ":");
 }
 
+/* A value verbatim (compact JSON). */
+static void
+e_json(struct emit *e, const json_t *v)
+{
+	if (e->rc == WRIT_OK)
+		e->rc = writ_json_append(e->b, v);
+}
+
 static void
 e_hmac(struct emit *e, const char *s, size_t len)
 {
@@ -365,7 +373,7 @@ e_auth(struct emit *e, const struct writ_req *req)
 	e_policies(e, t);
 	e_raw(e, ",\"metadata\":");
 	if (t->meta != NULL)
-		e_hmac_json(e, t->meta, 0);
+		e_json(e, t->meta);
 	else
 		e_raw(e, "{}");
 	e_raw(e, ",\"entity_id\":\"\",\"token_type\":\"service\"");
@@ -405,6 +413,34 @@ e_request(struct emit *e, const struct writ_req *req)
 	e_raw(e, "}");
 }
 
+/*
+ * The auth object of a response, as Vault's audit hashing treats it: the
+ * new token and its accessor become HMACs; policies, metadata, TTLs and the
+ * token type stay readable, since they are what an investigator searches by.
+ */
+static void
+e_resp_auth(struct emit *e, json_t *auth)
+{
+	const char *k;
+	json_t *x;
+	bool first = true;
+
+	if (!json_is_object(auth)) {
+		e_hmac_json(e, auth, 0);
+		return;
+	}
+	e_raw(e, "{");
+	json_object_foreach(auth, k, x) {
+		e_key(e, k, first);
+		if ((strcmp(k, "client_token") == 0 || strcmp(k, "accessor") == 0) && json_is_string(x))
+			e_hmac(e, json_string_value(x), json_string_length(x));
+		else
+			e_json(e, x);
+		first = false;
+	}
+	e_raw(e, "}");
+}
+
 static void
 e_response(struct emit *e, const struct writ_req *req, const struct writ_resp *resp)
 {
@@ -423,7 +459,7 @@ e_response(struct emit *e, const struct writ_req *req, const struct writ_resp *r
 	}
 	if (resp->auth != NULL) {
 		e_key(e, "auth", first);
-		e_hmac_json(e, resp->auth, 0);
+		e_resp_auth(e, resp->auth);
 		first = false;
 	}
 	if (resp->lease_id != NULL) {

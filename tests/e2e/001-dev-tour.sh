@@ -82,4 +82,12 @@ stop_server
 ok "audit log verifies after shutdown"
 ! grep -q s3cr3t "$DEVDIR/audit.log" || fail "secret value in the audit log"
 ok "secret values are HMACed in the audit log"
+! grep -qF "$child" "$DEVDIR/audit.log" || fail "a created token in the audit log"
+resp=$(jq -c 'select(.type == "response" and .request.path == "auth/token/create"
+  and (.response.auth.policies // []) == ["app-read","default"])' "$DEVDIR/audit.log" | head -1)
+[ -n "$resp" ] || fail "no token-create response with readable policies in the audit log"
+printf '%s' "$resp" | jq -e '(.response.auth.client_token | startswith("hmac-sha256:"))
+  and (.response.auth.accessor | startswith("hmac-sha256:")) and .response.auth.token_type == "service"' \
+  >/dev/null || fail "response auth: token and accessor must be HMACs, the rest readable: $resp"
+ok "response auth: token and accessor HMACed, policies and type readable (Vault's hashing)"
 finish

@@ -886,11 +886,100 @@ test_cache_revocation(void **state)
 	free(tok);
 }
 
+/* The binary record: a full round trip, every truncation and trailing byte refused. */
+static void
+test_record_codec(void **state)
+{
+	struct writ_arena *a = writ_arena_new(0, 0);
+	char *pols[] = {"default", "ops"};
+	struct tok_rec r = {0}, d;
+	struct writ_buf b;
+	size_t cut;
+
+	(void)state;
+	assert_non_null(a);
+	snprintf(r.t.accessor, sizeof(r.t.accessor), "acc123");
+	snprintf(r.t.parent_hash, sizeof(r.t.parent_hash), "%064d", 7);
+	r.t.policies = pols;
+	r.t.npolicies = 2;
+	r.t.display_name = "token-ci";
+	r.t.path = "auth/token/create";
+	r.t.role = "ci";
+	r.t.entity_id = "";
+	r.t.creation_time = 1700000000;
+	r.t.expire_time = -5; /* any int64 survives */
+	r.t.num_uses = 3;
+	r.t.last_renewal_time = INT64_MAX;
+	r.t.renewable = true;
+	r.revoked = true;
+	r.t.meta = json_pack("{s:s}", "team", "ml");
+	r.t.bound_cidrs = json_pack("[s]", "10.0.0.0/8");
+	writ_buf_init(&b, 0);
+	assert_int_equal(tok_rec_encode(&r, &b), WRIT_OK);
+	assert_true(tok_rec_is_binary((unsigned char *)b.ptr, b.len));
+	assert_int_equal(tok_rec_decode_binary(a, "ab12", (unsigned char *)b.ptr, b.len, &d), WRIT_OK);
+	assert_string_equal(d.t.id_hash, "ab12");
+	assert_string_equal(d.t.accessor, "acc123");
+	assert_string_equal(d.t.parent_hash, r.t.parent_hash);
+	assert_int_equal(d.t.npolicies, 2);
+	assert_string_equal(d.t.policies[1], "ops");
+	assert_string_equal(d.t.role, "ci");
+	assert_int_equal(d.t.expire_time, -5);
+	assert_int_equal(d.t.last_renewal_time, INT64_MAX);
+	assert_int_equal(d.t.num_uses, 3);
+	assert_true(d.t.renewable && d.revoked && !d.t.batch && !d.t.orphan && !d.t.root);
+	assert_true(json_equal(d.t.meta, r.t.meta) && json_equal(d.t.bound_cidrs, r.t.bound_cidrs));
+	tok_rec_clear(&d);
+	for (cut = 0; cut < b.len; cut++)
+		assert_int_equal(tok_rec_decode_binary(a, "ab12", (unsigned char *)b.ptr, cut, &d),
+		    WRIT_EPARSE);
+	assert_int_equal(writ_buf_append(&b, "x", 1), WRIT_OK);
+	assert_int_equal(tok_rec_decode_binary(a, "ab12", (unsigned char *)b.ptr, b.len, &d),
+	    WRIT_EPARSE);
+	writ_buf_free(&b);
+	tok_rec_clear(&r);
+	writ_arena_free(a);
+}
+
+/* Records written as JSON before the binary format are still read. */
+static void
+test_record_legacy_json(void **state)
+{
+	struct env *e = *state;
+	struct writ_arena *a = writ_arena_new(0, 0);
+	const char *hash = "1111111111111111111111111111111111111111111111111111111111111111";
+	const char *json = "{\"v\":1,\"type\":\"service\",\"policies\":[\"default\"],"
+	                   "\"display_name\":\"old\",\"path\":\"auth/token/create\",\"role\":\"\","
+	                   "\"entity_id\":\"\",\"parent\":\"\",\"accessor\":\"oldacc\","
+	                   "\"renewable\":true,\"revoked\":false,\"creation_time\":5,\"num_uses\":2}";
+	struct writ_err err = {0};
+	struct writ_txn *t = NULL;
+	struct tok_rec r;
+	uint64_t seq;
+	char key[128];
+
+	snprintf(key, sizeof(key), "auth/token/id/%s", hash);
+	assert_int_equal(writ_txn_begin(e->store, &t, &err), WRIT_OK);
+	assert_int_equal(writ_txn_put(t, key, json, strlen(json), &err), WRIT_OK);
+	assert_int_equal(writ_txn_commit(t, &seq, &err), WRIT_OK);
+	assert_int_equal(writ_txn_begin(e->store, &t, &err), WRIT_OK);
+	assert_int_equal(tok_rec_get(NULL, t, a, hash, &r, &err), WRIT_OK);
+	writ_txn_abort(t);
+	assert_string_equal(r.t.accessor, "oldacc");
+	assert_string_equal(r.t.display_name, "old");
+	assert_int_equal(r.t.num_uses, 2);
+	assert_true(r.t.renewable && r.t.orphan);
+	tok_rec_clear(&r);
+	writ_arena_free(a);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cidr_table),
+	    cmocka_unit_test(test_record_codec),
+	    cmocka_unit_test_setup_teardown(test_record_legacy_json, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_lookup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_child_subset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_revoke_tree, setup, teardown),
