@@ -42,6 +42,10 @@ struct committer {
 	size_t nqueued;     /* items in the queue */
 	size_t last_batch;  /* items the previous batch carried */
 	uint64_t sync_us;   /* moving average of a batch's sync, microseconds */
+	uint64_t nbatches;  /* batches synced, for the summary at stop */
+	uint64_t nitems;    /* responses they carried */
+	uint64_t total_us;  /* time spent syncing them */
+	uint64_t store_us;  /* of which the store's half took */
 	bool stop;
 };
 
@@ -87,11 +91,21 @@ audit_main(void *arg)
 	return NULL;
 }
 
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 /* Sync the store here and the audit log on the audit thread, at the same time. */
 static writ_rc
 sync_both(struct committer *c, const struct writ_core_ticket *all, struct writ_err *err)
 {
 	struct audit_job *j = &c->aj;
+	uint64_t t0;
 	writ_rc rc, arc;
 
 	pthread_mutex_lock(&j->mu);
@@ -100,7 +114,9 @@ sync_both(struct committer *c, const struct writ_core_ticket *all, struct writ_e
 	j->done = false;
 	pthread_cond_broadcast(&j->cv);
 	pthread_mutex_unlock(&j->mu);
+	t0 = mono_us();
 	rc = writ_core_sync_store(c->core, all, err);
+	c->store_us += mono_us() - t0;
 	pthread_mutex_lock(&j->mu);
 	while (!j->done)
 		pthread_cond_wait(&j->cv, &j->mu);
@@ -159,15 +175,6 @@ gather_locked(struct committer *c)
 	}
 }
 
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void *
 committer_main(void *arg)
 {
@@ -190,8 +197,12 @@ committer_main(void *arg)
 			return NULL; /* stopping and drained */
 		t0 = mono_us();
 		run_batch(c, list);
-		/* Only this thread writes sync_us; gather_locked reads it here too. */
-		c->sync_us = (c->sync_us * 7 + (mono_us() - t0)) / 8;
+		t0 = mono_us() - t0;
+		/* Only this thread writes these; gather_locked reads sync_us here too. */
+		c->sync_us = (c->sync_us * 7 + t0) / 8;
+		c->nbatches++;
+		c->nitems += c->last_batch;
+		c->total_us += t0;
 	}
 }
 
@@ -269,6 +280,14 @@ committer_stop(struct committer *c)
 	pthread_mutex_unlock(&c->mu);
 	pthread_join(c->thread, NULL);
 	audit_thread_stop(c);
+	if (c->nbatches > 0)
+		writ_log(WRIT_LOG_INFO,
+		    "committer: %llu durable responses in %llu group commits (%.1f a commit, "
+		    "%.0f us a commit, of which %.0f us the store's)",
+		    (unsigned long long)c->nitems, (unsigned long long)c->nbatches,
+		    (double)c->nitems / (double)c->nbatches,
+		    (double)c->total_us / (double)c->nbatches,
+		    (double)c->store_us / (double)c->nbatches);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->cv);
 	pthread_mutex_destroy(&c->aj.mu);

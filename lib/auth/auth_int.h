@@ -149,6 +149,14 @@ writ_rc tok_rec_encode(const struct tok_rec *r, struct writ_buf *b);
 writ_rc tok_rec_decode_binary(struct writ_arena *a, const char *hash, const unsigned char *val,
     size_t len, struct tok_rec *out);
 bool tok_rec_is_binary(const unsigned char *val, size_t len);
+/*
+ * Ids and new identifiers (token_rec.c): the record id of a token's text,
+ * a new token text ("hvs."/"hvb." with a time-ordered locator) and a new
+ * accessor, both in a.  NULL on failure.
+ */
+void tok_id_of(const char *token, size_t len, char out[AUTH_HASH_HEX]);
+char *tok_new_text(struct writ_arena *a, bool batch);
+char *tok_new_accessor(struct writ_arena *a);
 /* Write the record of r->t.id_hash inside t. */
 writ_rc tok_rec_put(struct writ_txn *t, const struct tok_rec *r, struct writ_err *err);
 /* True if the record is expired at now. */

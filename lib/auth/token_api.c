@@ -224,7 +224,7 @@ h_renew(struct writ_req *req, struct writ_resp *resp, const char *arg)
 		return auth_bad(resp, "missing token ID");
 	if (strlen(id) > AUTH_TOKEN_MAX)
 		return auth_bad(resp, "token not found");
-	auth_sha256_hex(id, strlen(id), hash);
+	tok_id_of(id, strlen(id), hash);
 	return renew_common(req, resp, hash, id);
 }
 
@@ -294,7 +294,7 @@ h_revoke(struct writ_req *req, struct writ_resp *resp, const char *arg)
 		return auth_bad(resp, "missing token ID");
 	if (strlen(id) > AUTH_TOKEN_MAX)
 		return reply_204(resp, 0);
-	auth_sha256_hex(id, strlen(id), hash);
+	tok_id_of(id, strlen(id), hash);
 	return revoke_hash(req, resp, hash);
 }
 

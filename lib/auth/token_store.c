@@ -36,7 +36,7 @@ static writ_rc rec_decode(struct writ_arena *a, const char *hash, const unsigned
 static writ_rc rec_fill(struct writ_arena *a, const struct tok_spec *spec, const char *text,
     int64_t now, struct tok_rec *r);
 static writ_rc create_txn(struct writ_core *core, struct writ_arena *a, const struct tok_rec *r,
-    uint64_t *seq, struct writ_err *err);
+    bool custom_id, uint64_t *seq, struct writ_err *err);
 static writ_rc txn_del(struct writ_txn *t, const char *key, struct writ_err *err);
 static writ_rc txn_absent(
     struct writ_txn *t, struct writ_arena *a, const char *key, struct writ_err *err);
@@ -237,9 +237,9 @@ rec_fill(struct writ_arena *a, const struct tok_spec *spec, const char *text, in
 	char *acc;
 
 	memset(r, 0, sizeof(*r));
-	if ((acc = auth_random_b64url(a, 18)) == NULL)
+	if ((acc = tok_new_accessor(a)) == NULL)
 		return WRIT_ENOMEM;
-	auth_sha256_hex(text, strlen(text), t->id_hash);
+	tok_id_of(text, strlen(text), t->id_hash);
 	snprintf(t->accessor, sizeof(t->accessor), "%s", acc);
 	snprintf(t->parent_hash, sizeof(t->parent_hash), "%s",
 	    spec->parent_hash != NULL ? spec->parent_hash : "");
@@ -267,9 +267,14 @@ rec_fill(struct writ_arena *a, const struct tok_spec *spec, const char *text, in
 	return WRIT_OK;
 }
 
+/*
+ * The record and its indexes in one transaction.  A custom id may collide
+ * with an existing token, so it is checked; a random one (256 bits, with a
+ * 144-bit random accessor) cannot, and is not looked up first.
+ */
 static writ_rc
-create_txn(struct writ_core *core, struct writ_arena *a, const struct tok_rec *r, uint64_t *seq,
-    struct writ_err *err)
+create_txn(struct writ_core *core, struct writ_arena *a, const struct tok_rec *r, bool custom_id,
+    uint64_t *seq, struct writ_err *err)
 {
 	struct writ_txn *t = NULL;
 	struct tok_rec parent = {0};
@@ -292,8 +297,8 @@ create_txn(struct writ_core *core, struct writ_arena *a, const struct tok_rec *r
 		if (rc != WRIT_OK)
 			goto out;
 	}
-	if ((rc = txn_absent(t, a, idkey, err)) != WRIT_OK ||
-	    (rc = txn_absent(t, a, acckey, err)) != WRIT_OK)
+	if (custom_id && ((rc = txn_absent(t, a, idkey, err)) != WRIT_OK ||
+	                     (rc = txn_absent(t, a, acckey, err)) != WRIT_OK))
 		goto out;
 	if ((rc = tok_rec_put(t, r, err)) != WRIT_OK ||
 	    (rc = writ_txn_put(t, acckey, r->t.id_hash, strlen(r->t.id_hash), err)) != WRIT_OK)
@@ -313,14 +318,13 @@ tok_create(struct writ_core *core, struct writ_arena *a, const struct tok_spec *
     struct tok_rec *out, uint64_t *seq, struct writ_err *err)
 {
 	struct tok_rec r = {0};
-	char *text = NULL, *rnd;
+	char *text = NULL;
 	writ_rc rc = WRIT_ENOMEM;
 
 	if (spec->custom_id != NULL) {
 		text = writ_arena_strdup(a, spec->custom_id);
-	} else if ((rnd = auth_random_b64url(a, 32)) != NULL) {
-		text = writ_arena_printf(a, "%s%s", spec->batch ? "hvb." : "hvs.", rnd);
-		writ_memzero(rnd, strlen(rnd));
+	} else {
+		text = tok_new_text(a, spec->batch);
 	}
 	if (text == NULL) {
 		rc = WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
@@ -330,7 +334,7 @@ tok_create(struct writ_core *core, struct writ_arena *a, const struct tok_spec *
 		rc = WRIT_ERR(err, rc, "cannot make token identifiers");
 		goto out;
 	}
-	if ((rc = create_txn(core, a, &r, seq, err)) != WRIT_OK)
+	if ((rc = create_txn(core, a, &r, spec->custom_id != NULL, seq, err)) != WRIT_OK)
 		goto out;
 	*token = text;
 	*out = r;
@@ -378,7 +382,7 @@ tok_find_token(struct writ_core *core, struct writ_arena *a, const char *token, 
 
 	if (len == 0 || len > AUTH_TOKEN_MAX)
 		return WRIT_ENOTFOUND;
-	auth_sha256_hex(token, len, hash);
+	tok_id_of(token, len, hash);
 	return find_hash(core, a, hash, out, seq, err);
 }
 
@@ -1056,7 +1060,7 @@ writ_token_authenticate(struct writ_core *core, struct writ_arena *a, const char
 
 	*last_use = false;
 	if (len > 0 && len <= AUTH_TOKEN_MAX) {
-		auth_sha256_hex(token, len, hash);
+		tok_id_of(token, len, hash);
 		rc = auth_check(core, a, hash, remote_addr, &r, last_use, &seq, err);
 	}
 	if (seq != 0 && (src = writ_store_sync(core->store, seq, err)) != WRIT_OK && rc == WRIT_OK)

@@ -232,15 +232,21 @@ writ_req_strlist(const struct writ_req *req, const char *name, char ***out, size
 writ_rc
 writ_uuid(char out[37])
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char b[16];
+	size_t i, o;
 	writ_rc rc;
 
 	if ((rc = writ_random(b, sizeof(b))) != WRIT_OK)
 		return rc;
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-	    b[13], b[14], b[15]);
+	for (i = 0, o = 0; i < sizeof(b); i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 0x0f];
+	}
+	out[o] = '\0';
 	return WRIT_OK;
 }

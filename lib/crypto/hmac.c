@@ -26,6 +26,7 @@ struct writ_hmac_key {
 static pthread_key_t scratch_key;
 static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
 static EVP_MD *sha256_md;
+static EVP_CIPHER *aes256gcm;
 
 static void
 scratch_free(void *p)
@@ -38,7 +39,16 @@ scratch_init(void)
 {
 	if (pthread_key_create(&scratch_key, scratch_free) != 0)
 		abort();
-	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL); /* kept for the process's life */
+	/* Kept for the process's life. */
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	aes256gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
+const EVP_CIPHER *
+crypto_aes256gcm(void)
+{
+	pthread_once(&scratch_once, scratch_init);
+	return aes256gcm;
 }
 
 const EVP_MD *

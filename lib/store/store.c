@@ -683,14 +683,18 @@ gather_locked(struct writ_store *s)
 static writ_rc
 lead_locked(struct writ_store *s, uint64_t *target, struct writ_err *err)
 {
-	uint64_t t0;
+	uint64_t t0, t1;
 	writ_rc rc;
 
 	s->syncing = true;
+	t0 = mono_us();
 	gather_locked(s);
 	pthread_mutex_unlock(&s->smu);
+	t1 = mono_us();
+	atomic_fetch_add(&s->st_gather_us, t1 - t0);
 	pthread_mutex_lock(&s->wmu);
 	rc = batch_commit_locked(s, err);
+	atomic_fetch_add(&s->st_commit_us, mono_us() - t1);
 	*target = s->last_seq;
 	if (rc == WRIT_OK && !s->ckpt_wanted && ckpt_due_locked(s)) {
 		s->ckpt_wanted = true;
@@ -706,7 +710,9 @@ lead_locked(struct writ_store *s, uint64_t *target, struct writ_err *err)
 		if (s->sync_hook != NULL)
 			s->sync_hook(s);
 		rc = s->ops->sync(s->writer, err);
-		s->sync_us = (s->sync_us * 7 + (mono_us() - t0)) / 8;
+		t1 = mono_us() - t0;
+		s->sync_us = (s->sync_us * 7 + t1) / 8;
+		atomic_fetch_add(&s->st_fsync_us, t1);
 	}
 	pthread_mutex_lock(&s->smu);
 	s->syncing = false;
@@ -1053,6 +1059,24 @@ out:
 	return WRIT_OK;
 }
 
+/* What the store did, for the log at close (info). */
+static void
+log_stats(struct writ_store *s)
+{
+	uint64_t f = atomic_load(&s->st_fsyncs);
+
+	if (f == 0)
+		return;
+	writ_log(WRIT_LOG_INFO,
+	    "store: %llu transactions, %llu batches, %llu log syncs; a sync: %.0f us gathering, "
+	    "%.0f us committing, %.0f us in fdatasync; %llu checkpoints",
+	    (unsigned long long)atomic_load(&s->st_txns), (unsigned long long)atomic_load(&s->st_batches),
+	    (unsigned long long)f, (double)atomic_load(&s->st_gather_us) / (double)f,
+	    (double)atomic_load(&s->st_commit_us) / (double)f,
+	    (double)atomic_load(&s->st_fsync_us) / (double)f,
+	    (unsigned long long)atomic_load(&s->st_ckpts));
+}
+
 void
 writ_store_close(struct writ_store *s)
 {
@@ -1063,6 +1087,7 @@ writ_store_close(struct writ_store *s)
 	if (s == NULL)
 		return;
 	ckpt_stop(s);
+	log_stats(s);
 	while ((pc = s->pool) != NULL) {
 		s->pool = pc->next;
 		s->ops->close(pc->c);

@@ -220,6 +220,7 @@ struct writ_store {
 	unsigned nshares;
 
 	_Atomic uint64_t st_txns, st_batches, st_syncs, st_fsyncs, st_ckpts, st_ckpt_busy;
+	_Atomic uint64_t st_gather_us, st_commit_us, st_fsync_us; /* time in each part of a sync */
 };
 
 /* gen.c: the first commit generation of a newly opened store, unique in the

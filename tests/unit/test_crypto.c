@@ -13,6 +13,8 @@
 #include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "writ/crypto.h"
 
@@ -187,6 +189,45 @@ test_random_ct_eq(void **state)
 	b[31] ^= 1;
 	assert_false(writ_ct_eq(a, b, sizeof(a)));
 	assert_true(writ_ct_eq(a, b, 0));
+}
+
+/*
+ * The per-thread pool: many small draws never repeat (1000 x 16 bytes), sizes
+ * around the pool's edges work, and a forked child does not hand out the
+ * bytes its parent will.
+ */
+static void
+test_random_pool(void **state)
+{
+	static unsigned char seen[1000][16];
+	unsigned char big[4096], p[16], c[16];
+	size_t i, j, n;
+	int fds[2], st;
+	pid_t pid;
+
+	(void)state;
+	for (i = 0; i < 1000; i++) {
+		assert_int_equal(writ_random(seen[i], 16), WRIT_OK);
+		for (j = 0; j < i; j++)
+			assert_false(memcmp(seen[i], seen[j], 16) == 0);
+	}
+	for (n = 1; n <= 65; n += 16)
+		assert_int_equal(writ_random(big, n), WRIT_OK);
+	assert_int_equal(writ_random(big, sizeof(big)), WRIT_OK);
+	assert_int_equal(writ_random(p, 1), WRIT_OK); /* leave the pool part used */
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		_exit(writ_random(c, sizeof(c)) == WRIT_OK && write(fds[1], c, sizeof(c)) == 16 ? 0 : 1);
+	}
+	assert_int_equal(writ_random(p, sizeof(p)), WRIT_OK);
+	assert_int_equal(read(fds[0], c, sizeof(c)), 16);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_false(memcmp(p, c, sizeof(p)) == 0);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 /* ---------------------------------------------------------------------------
@@ -597,6 +638,7 @@ main(void)
 	    cmocka_unit_test(test_hmac_prepared),
 	    cmocka_unit_test(test_hkdf_rfc5869),
 	    cmocka_unit_test(test_random_ct_eq),
+	    cmocka_unit_test(test_random_pool),
 	    cmocka_unit_test(test_aead),
 	    cmocka_unit_test(test_aead_nonce_unique),
 	    cmocka_unit_test(test_shamir_subsets),

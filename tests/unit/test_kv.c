@@ -1440,10 +1440,33 @@ test_read_cache(void **state)
 	assert_int_equal(status, 404);
 }
 
+/* Request ids are RFC 4122 version 4 UUIDs in lower-case hex. */
+static void
+test_uuid(void **state)
+{
+	char u[37], v[37];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(writ_uuid(u), WRIT_OK);
+	assert_int_equal(writ_uuid(v), WRIT_OK);
+	assert_int_equal(strlen(u), 36);
+	assert_string_not_equal(u, v);
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23)
+			assert_int_equal(u[i], '-');
+		else
+			assert_non_null(strchr("0123456789abcdef", u[i]));
+	}
+	assert_int_equal(u[14], '4');
+	assert_non_null(strchr("89ab", u[19]));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_uuid),
 	    cmocka_unit_test_setup_teardown(test_cas, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_read_versions, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_patch, setup, teardown),

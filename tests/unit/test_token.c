@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "writ/acl.h"
@@ -247,8 +248,10 @@ test_create_lookup(void **state)
 	    "{\"policies\":[\"b\",\"A\",\" a\"],\"ttl\":\"1h\",\"meta\":{\"x\":\"y\"},"
 	    "\"display_name\":\"my app\"}",
 	    &auth);
-	assert_int_equal(strlen(tok), 47);
+	/* "hvs." + 16 hex of time-ordered locator + 43 base64url of 32 random bytes. */
+	assert_int_equal(strlen(tok), 63);
 	assert_true(strncmp(tok, "hvs.", 4) == 0);
+	assert_int_equal(strspn(tok + 4, "0123456789abcdef"), 16);
 	policies_are(json_object_get(auth, "policies"), want, 3);
 	policies_are(json_object_get(auth, "token_policies"), want, 3);
 	assert_string_equal(jget_str(auth, "token_type"), "service");
@@ -973,12 +976,57 @@ test_record_legacy_json(void **state)
 	writ_arena_free(a);
 }
 
+/*
+ * Token ids: a new token's id starts with its locator, so ids (and
+ * accessors) made later sort after ones made earlier; the rest of the id is
+ * the token's digest.  Text without a locator keeps the whole SHA-256.
+ */
+static void
+test_token_ids(void **state)
+{
+	struct writ_arena *a = writ_arena_new(0, 0);
+	char *t1, *t2, *a1, *a2, id1[AUTH_HASH_HEX], id2[AUTH_HASH_HEX], full[AUTH_HASH_HEX];
+	struct timespec ms = {0, 2000000};
+
+	(void)state;
+	assert_non_null(a);
+	t1 = tok_new_text(a, false);
+	a1 = tok_new_accessor(a);
+	nanosleep(&ms, NULL);
+	t2 = tok_new_text(a, true);
+	a2 = tok_new_accessor(a);
+	assert_non_null(t1);
+	assert_non_null(t2);
+	assert_non_null(a1);
+	assert_non_null(a2);
+	assert_true(strncmp(t2, "hvb.", 4) == 0);
+	assert_int_equal(strlen(a1), 28);
+	assert_true(strcmp(a1, a2) < 0);
+	tok_id_of(t1, strlen(t1), id1);
+	tok_id_of(t2, strlen(t2), id2);
+	assert_int_equal(strlen(id1), 64);
+	assert_memory_equal(id1, t1 + 4, 16);
+	assert_true(strcmp(id1, id2) < 0);
+	auth_sha256_hex(t1, strlen(t1), full);
+	assert_memory_equal(id1 + 16, full, 48);
+	/* One character off the format: the whole digest. */
+	t1[strlen(t1) - 1] = '=';
+	tok_id_of(t1, strlen(t1), id1);
+	auth_sha256_hex(t1, strlen(t1), full);
+	assert_string_equal(id1, full);
+	tok_id_of("custom-token", 12, id1);
+	auth_sha256_hex("custom-token", 12, full);
+	assert_string_equal(id1, full);
+	writ_arena_free(a);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cidr_table),
 	    cmocka_unit_test(test_record_codec),
+	    cmocka_unit_test(test_token_ids),
 	    cmocka_unit_test_setup_teardown(test_record_legacy_json, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_create_lookup, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_child_subset, setup, teardown),
