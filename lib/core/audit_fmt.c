@@ -474,29 +474,48 @@ e_response(struct emit *e, const struct writ_req *req, const struct writ_resp *r
 		e->rc = writ_buf_appendf(e->b, "%d}", resp->status ? resp->status : 200);
 }
 
+/*
+ * One entry.  The "auth" and "request" members are the same in a request's
+ * two entries, so the request entry leaves them in frag (request arena) and
+ * the response entry copies them: half the HMACs and formatting of a
+ * request, and the two entries cannot disagree about what was asked.
+ */
 static writ_rc
-entry_format(struct writ_buf *b, const struct writ_audit *log, const struct writ_req *req,
-    bool response, const struct writ_resp *resp)
+entry_format(struct writ_buf *b, const struct writ_audit *log, struct writ_req *req,
+    bool response, const struct writ_resp *resp, struct core_audit_frag *frag)
 {
 	struct emit e = {b, log, WRIT_OK, "", ""};
 	const char *acc = req->token != NULL ? req->token->accessor : NULL;
+	bool reuse = frag != NULL && frag->log == log && frag->p != NULL;
 	char now[48];
 	int64_t sec;
 	long nsec;
-
-	if (req->client_token != NULL && req->client_token[0] != '\0')
-		writ_audit_hmac(log, req->client_token, strlen(req->client_token), e.h_token);
-	if (acc != NULL && acc[0] != '\0')
-		writ_audit_hmac(log, acc, strlen(acc), e.h_accessor);
+	size_t start;
 
 	writ_time_now_ns(&sec, &nsec);
 	writ_time_rfc3339(now, sizeof(now), sec, nsec);
 	e_raw(&e, "{\"time\":\"");
 	e_raw(&e, now);
-	e_raw(&e, response ? "\",\"type\":\"response\",\"auth\":" : "\",\"type\":\"request\",\"auth\":");
-	e_auth(&e, req);
-	e_raw(&e, ",\"request\":");
-	e_request(&e, req);
+	e_raw(&e, response ? "\",\"type\":\"response\"," : "\",\"type\":\"request\",");
+	start = b->len;
+	if (reuse) {
+		if (e.rc == WRIT_OK)
+			e.rc = writ_buf_append(b, frag->p, frag->len);
+	} else {
+		if (req->client_token != NULL && req->client_token[0] != '\0')
+			writ_audit_hmac(log, req->client_token, strlen(req->client_token), e.h_token);
+		if (acc != NULL && acc[0] != '\0')
+			writ_audit_hmac(log, acc, strlen(acc), e.h_accessor);
+		e_raw(&e, "\"auth\":");
+		e_auth(&e, req);
+		e_raw(&e, ",\"request\":");
+		e_request(&e, req);
+		if (e.rc == WRIT_OK && frag != NULL && !response) {
+			frag->p = writ_arena_strndup(req->arena, b->ptr + start, b->len - start);
+			frag->len = frag->p != NULL ? b->len - start : 0;
+			frag->log = frag->p != NULL ? log : NULL;
+		}
+	}
 	if (response) {
 		e_raw(&e, ",\"response\":");
 		e_response(&e, req, resp);
@@ -511,7 +530,8 @@ entry_format(struct writ_buf *b, const struct writ_audit *log, const struct writ
 
 writ_rc
 core_audit_request(struct writ_core *core, struct writ_req *req, bool response,
-    const struct writ_resp *resp, uint64_t *seqs, struct writ_err *err)
+    const struct writ_resp *resp, uint64_t *seqs, struct core_audit_frag *frags,
+    struct writ_err *err)
 {
 	struct writ_core_priv *p = core->priv;
 	struct writ_buf b;
@@ -524,7 +544,7 @@ core_audit_request(struct writ_core *core, struct writ_req *req, bool response,
 
 		seqs[i] = 0;
 		writ_buf_reset(&b);
-		if (entry_format(&b, d->log, req, response, resp) != WRIT_OK)
+		if (entry_format(&b, d->log, req, response, resp, frags ? &frags[i] : NULL) != WRIT_OK)
 			WRIT_ERR(err, WRIT_ENOMEM, "cannot format the audit entry");
 		else if (writ_audit_append(d->log, b.ptr, b.len, &seqs[i], err) == WRIT_OK)
 			ok++;

@@ -72,8 +72,20 @@ writ_rc core_policy_ensure_default(struct writ_core *core, struct writ_err *err)
 void core_acl_cache_clear(struct writ_core *core);
 
 /* audit_fmt.c */
+/* The shared part of a request's two entries for one device (see entry_format). */
+struct core_audit_frag {
+	const struct writ_audit *log; /* the device it was made for */
+	char *p;                      /* in the request arena */
+	size_t len;
+};
+/*
+ * Append the request (response false) or response entry of req to every
+ * device; seqs[i] gets device i's sequence number.  frags (may be NULL) is
+ * an array of CORE_MAX_DEVICES, zeroed before the request entry.
+ */
 writ_rc core_audit_request(struct writ_core *core, struct writ_req *req, bool response,
-    const struct writ_resp *resp, uint64_t *seqs, struct writ_err *err);
+    const struct writ_resp *resp, uint64_t *seqs, struct core_audit_frag *frags,
+    struct writ_err *err);
 writ_rc core_audit_sync(struct writ_core *core, const uint64_t *seqs, struct writ_err *err);
 bool core_audit_enabled(struct writ_core *core);
 writ_rc core_audit_open_devices(struct writ_core *core, struct writ_err *err);

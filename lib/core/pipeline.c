@@ -33,6 +33,7 @@ struct pipe {
 	struct writ_resp resp;
 	uint64_t audit_req_seq[CORE_MAX_DEVICES];
 	uint64_t audit_resp_seq[CORE_MAX_DEVICES];
+	struct core_audit_frag audit_frags[CORE_MAX_DEVICES];
 	bool audited;
 	bool last_use;
 	bool defer_sync;
@@ -464,8 +465,8 @@ run_handler(struct pipe *p)
 	writ_rc rc;
 
 	if (!core_path_unaudited(p->req.path) && core_audit_enabled(p->core)) {
-		if (core_audit_request(p->core, &p->req, false, NULL, p->audit_req_seq, &err) !=
-		    WRIT_OK)
+		if (core_audit_request(p->core, &p->req, false, NULL, p->audit_req_seq,
+			p->audit_frags, &err) != WRIT_OK)
 			return writ_resp_err(&p->resp, WRIT_EIO, 500, "%s", "internal error");
 		p->audited = true;
 	}
@@ -474,8 +475,8 @@ run_handler(struct pipe *p)
 	    writ_token_revoke_hash(p->core, p->req.token->id_hash, &err) != WRIT_OK)
 		writ_log(WRIT_LOG_ERROR, "revoking a used-up token: %s", err.msg);
 	if (p->audited &&
-	    core_audit_request(p->core, &p->req, true, &p->resp, p->audit_resp_seq, &err) !=
-		WRIT_OK) {
+	    core_audit_request(p->core, &p->req, true, &p->resp, p->audit_resp_seq, p->audit_frags,
+		&err) != WRIT_OK) {
 		/* The change is made; the request entry records it.  Tell the client. */
 		return fail_internal(p, WRIT_EIO);
 	}

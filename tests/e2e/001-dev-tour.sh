@@ -90,4 +90,9 @@ printf '%s' "$resp" | jq -e '(.response.auth.client_token | startswith("hmac-sha
   and (.response.auth.accessor | startswith("hmac-sha256:")) and .response.auth.token_type == "service"' \
   >/dev/null || fail "response auth: token and accessor must be HMACs, the rest readable: $resp"
 ok "response auth: token and accessor HMACed, policies and type readable (Vault's hashing)"
+bad=$(jq -s '[.[] | select(.type == "request" or .type == "response")] | group_by(.request.id)
+  | map(select(length == 2 and (.[0].auth != .[1].auth or .[0].request != .[1].request))) | length' \
+  "$DEVDIR/audit.log")
+[ "$bad" = 0 ] || fail "$bad requests whose two audit entries disagree on auth or request"
+ok "a request's two audit entries agree on auth and request"
 finish
