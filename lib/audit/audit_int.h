@@ -35,6 +35,7 @@ struct writ_audit {
 	pthread_mutex_t mu;
 	int fd;
 	off_t size;                          /* file length after the last complete line */
+	off_t kicked;                        /* writeback started up to here */
 	uint64_t seq;                        /* seq of the last line written */
 	unsigned char prev[WRIT_SHA256_LEN]; /* SHA-256 of the last line written */
 	unsigned since_ckpt;                 /* caller entries since the last checkpoint */

@@ -116,6 +116,7 @@ load_last(struct writ_audit *a, off_t start, off_t nl, struct writ_err *err)
 	a->last_is_ckpt = audit_rest_is_ckpt(pf.rest, pf.restlen);
 	writ_sha256(line, len, a->prev);
 	a->size = nl + 1;
+	a->kicked = a->size;
 out:
 	writ_free(line);
 	return rc;
@@ -181,6 +182,7 @@ recover(struct writ_audit *a, off_t cut, off_t size, struct writ_err *err)
 	if (ftruncate(a->fd, cut) != 0)
 		return WRIT_ERR(err, WRIT_EIO, "audit: cannot cut the torn last line: %m");
 	a->size = cut;
+	a->kicked = cut;
 	if (cut == 0) {
 		rc = audit_write_header(a, err);
 		if (rc != WRIT_OK)
