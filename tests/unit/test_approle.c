@@ -26,6 +26,7 @@
 #include "writ/token.h"
 
 #include "auth/auth_int.h"
+#include "support/fixture.h"
 
 #define PREFIX "auth/0b7d7e3c-8a41-4c8e-9d0a-approle0001/"
 
@@ -46,42 +47,16 @@ test_clock(void)
 	return fake_now;
 }
 
-static void
-db_paths_unlink(const char *path)
-{
-	char p[600];
-
-	unlink(path);
-	snprintf(p, sizeof(p), "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s-shm", path);
-	unlink(p);
-}
-
 static int
 setup(void **state)
 {
-	static int counter;
 	struct env *e = calloc(1, sizeof(*e));
-	const char *dir = getenv("WRIT_TEST_TMP");
-	unsigned char share[WRIT_SHARE_LEN];
 	struct writ_err err = {0};
 	struct writ_arena *a = writ_arena_new(0, 0);
-	bool unsealed = false;
 	char *root = NULL;
 
 	assert_non_null(e);
-	if (dir == NULL || dir[0] == '\0')
-		dir = "/tmp";
-	mkdir(dir, 0700);
-	snprintf(
-	    e->path, sizeof(e->path), "%s/test_approle_%d_%d.db", dir, (int)getpid(), counter++);
-	db_paths_unlink(e->path);
-	assert_int_equal(writ_store_open_sqlite(e->path, &e->store, &err), WRIT_OK);
-	assert_int_equal(writ_store_init(e->store, 1, 1, share, &err), WRIT_OK);
-	assert_int_equal(
-	    writ_store_unseal(e->store, share, sizeof(share), &unsealed, &err), WRIT_OK);
-	writ_memzero(share, sizeof(share));
+	e->store = fx_store_open("test_approle", e->path, sizeof(e->path));
 	e->core.store = e->store;
 	e->core.default_lease_ttl = 2764800;
 	e->core.max_lease_ttl = 2764800;
@@ -105,82 +80,20 @@ teardown(void **state)
 	struct env *e = *state;
 
 	auth_clock_set(NULL);
-	writ_store_close(e->store);
-	db_paths_unlink(e->path);
+	fx_store_close(e->store, e->path);
 	free(e->root);
 	free(e);
 	return 0;
 }
 
-static void
-resp_free(struct writ_resp *r)
-{
-	json_decref(r->data);
-	json_decref(r->auth);
-	json_decref(r->raw);
-	json_decref(r->warnings);
-	memset(r, 0, sizeof(*r));
-}
-
-/* One AppRole request; token NULL for login. */
+/* Serve one request the way the pipeline does (support/fixture.c). */
 static writ_rc
 call(struct env *e, const char *token, enum writ_op op, const char *rel, const char *body,
     struct writ_resp *resp)
 {
-	struct writ_req req = {0};
-	struct writ_err err = {0};
-	struct writ_arena *a = writ_arena_new(0, 0);
-	bool last = false;
-	writ_rc rc;
+	const struct fx_target t = {&e->core, &e->mount, writ_approle_handle, e->remote, 0};
 
-	memset(resp, 0, sizeof(*resp));
-	if (a == NULL)
-		return WRIT_ENOMEM;
-	req.arena = a;
-	req.core = &e->core;
-	req.op = op;
-	req.rel = rel;
-	req.mount = &e->mount;
-	req.body = body != NULL ? json_loads(body, 0, NULL) : json_object();
-	assert_non_null(req.body);
-	req.client_token = token;
-	req.remote_addr = e->remote;
-	if (token != NULL) {
-		rc =
-		    writ_token_authenticate(&e->core, a, token, e->remote, &req.token, &last, &err);
-		if (rc != WRIT_OK) {
-			writ_resp_err(resp, rc, 0, "permission denied");
-			goto out;
-		}
-		req.caps = WRIT_CAP_ROOT;
-	}
-	rc = writ_approle_handle(&req, resp);
-	if (resp->store_seq != 0 && writ_store_sync(e->store, resp->store_seq, &err) != WRIT_OK &&
-	    rc == WRIT_OK)
-		rc = writ_resp_err(resp, err.code, 500, "internal error");
-	writ_token_release(req.token);
-out:
-	json_decref(req.body);
-	writ_arena_free(a);
-	return rc;
-}
-
-static const char *
-jget_str(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	assert_non_null(s);
-	return s;
-}
-
-static json_int_t
-jget_int(json_t *o, const char *k)
-{
-	json_t *v = json_object_get(o, k);
-
-	assert_true(json_is_integer(v));
-	return json_integer_value(v);
+	return fx_serve(&t, token, op, rel, body, resp);
 }
 
 static size_t
@@ -205,7 +118,7 @@ role_write(struct env *e, const char *name, const char *body)
 	snprintf(rel, sizeof(rel), "role/%s", name);
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, rel, body, &r), WRIT_OK);
 	assert_int_equal(r.status, 204);
-	resp_free(&r);
+	fx_resp_free(&r);
 }
 
 static char *
@@ -216,8 +129,8 @@ role_id(struct env *e, const char *name)
 
 	snprintf(rel, sizeof(rel), "role/%s/role-id", name);
 	assert_int_equal(call(e, e->root, WRIT_OP_READ, rel, NULL, &r), WRIT_OK);
-	id = strdup(jget_str(r.data, "role_id"));
-	resp_free(&r);
+	id = strdup(fx_jstr(r.data, "role_id"));
+	fx_resp_free(&r);
 	return id;
 }
 
@@ -230,10 +143,10 @@ secret_id(struct env *e, const char *name, const char *body, char **acc)
 
 	snprintf(rel, sizeof(rel), "role/%s/secret-id", name);
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, rel, body, &r), WRIT_OK);
-	s = strdup(jget_str(r.data, "secret_id"));
+	s = strdup(fx_jstr(r.data, "secret_id"));
 	if (acc != NULL)
-		*acc = strdup(jget_str(r.data, "secret_id_accessor"));
-	resp_free(&r);
+		*acc = strdup(fx_jstr(r.data, "secret_id_accessor"));
+	fx_resp_free(&r);
 	return s;
 }
 
@@ -273,7 +186,7 @@ expect_invalid(struct env *e, const char *rid, const char *sid)
 	assert_int_equal(r.status, 400);
 	assert_string_equal(r.msg, "invalid role or secret ID");
 	assert_null(r.auth);
-	resp_free(&r);
+	fx_resp_free(&r);
 }
 
 /* ---------------------------------------------------------------------------
@@ -293,17 +206,17 @@ test_full_flow(void **state)
 	    "\"token_max_ttl\":\"2h\"}");
 	assert_int_equal(call(e, e->root, WRIT_OP_READ, "role/web", NULL, &r), WRIT_OK);
 	assert_true(json_is_true(json_object_get(r.data, "bind_secret_id")));
-	assert_int_equal(jget_int(r.data, "token_ttl"), 3600);
-	assert_int_equal(jget_int(r.data, "token_max_ttl"), 7200);
+	assert_int_equal(fx_jint(r.data, "token_ttl"), 3600);
+	assert_int_equal(fx_jint(r.data, "token_max_ttl"), 7200);
 	assert_string_equal(
 	    json_string_value(json_array_get(json_object_get(r.data, "token_policies"), 0)), "a");
 	assert_null(json_object_get(r.data, "hmac_key"));
 	assert_null(json_object_get(r.data, "role_id"));
-	resp_free(&r);
+	fx_resp_free(&r);
 	assert_int_equal(call(e, e->root, WRIT_OP_LIST, "role", NULL, &r), WRIT_OK);
 	assert_string_equal(
 	    json_string_value(json_array_get(json_object_get(r.data, "keys"), 0)), "web");
-	resp_free(&r);
+	fx_resp_free(&r);
 
 	rid = role_id(e, "web");
 	sid = secret_id(e, "web", "{\"metadata\":\"{\\\"team\\\":\\\"ml\\\"}\"}", &acc);
@@ -314,15 +227,15 @@ test_full_flow(void **state)
 	assert_int_equal(json_array_size(pols), 3);
 	assert_string_equal(json_string_value(json_array_get(pols, 2)), "default");
 	meta = json_object_get(r.auth, "metadata");
-	assert_string_equal(jget_str(meta, "role_name"), "web");
-	assert_string_equal(jget_str(meta, "team"), "ml");
-	assert_int_equal(jget_int(r.auth, "lease_duration"), 3600);
+	assert_string_equal(fx_jstr(meta, "role_name"), "web");
+	assert_string_equal(fx_jstr(meta, "team"), "ml");
+	assert_int_equal(fx_jint(r.auth, "lease_duration"), 3600);
 	assert_true(json_is_true(json_object_get(r.auth, "renewable")));
 	assert_true(json_is_true(json_object_get(r.auth, "orphan")));
-	assert_string_equal(jget_str(r.auth, "token_type"), "service");
-	assert_string_equal(jget_str(r.auth, "entity_id"), "");
-	assert_true(token_works(e, jget_str(r.auth, "client_token")));
-	resp_free(&r);
+	assert_string_equal(fx_jstr(r.auth, "token_type"), "service");
+	assert_string_equal(fx_jstr(r.auth, "entity_id"), "");
+	assert_true(token_works(e, fx_jstr(r.auth, "client_token")));
+	fx_resp_free(&r);
 
 	/* Wrong secret, wrong role_id: the same answer. */
 	expect_invalid(e, rid, "00000000-0000-0000-0000-000000000000");
@@ -346,25 +259,25 @@ test_secret_lookup_destroy(void **state)
 	snprintf(body, sizeof(body), "{\"secret_id\":\"%s\"}", sid);
 	assert_int_equal(
 	    call(e, e->root, WRIT_OP_UPDATE, "role/web/secret-id/lookup", body, &r), WRIT_OK);
-	assert_string_equal(jget_str(r.data, "secret_id_accessor"), acc);
-	assert_string_equal(jget_str(r.data, "expiration_time"), "0001-01-01T00:00:00Z");
-	resp_free(&r);
+	assert_string_equal(fx_jstr(r.data, "secret_id_accessor"), acc);
+	assert_string_equal(fx_jstr(r.data, "expiration_time"), "0001-01-01T00:00:00Z");
+	fx_resp_free(&r);
 	snprintf(body, sizeof(body), "{\"secret_id_accessor\":\"%s\"}", acc);
 	assert_int_equal(
 	    call(e, e->root, WRIT_OP_UPDATE, "role/web/secret-id-accessor/lookup", body, &r),
 	    WRIT_OK);
-	assert_int_equal(jget_int(r.data, "secret_id_num_uses"), 0);
-	resp_free(&r);
+	assert_int_equal(fx_jint(r.data, "secret_id_num_uses"), 0);
+	fx_resp_free(&r);
 	assert_int_equal(call(e, e->root, WRIT_OP_LIST, "role/web/secret-id", NULL, &r), WRIT_OK);
 	assert_string_equal(
 	    json_string_value(json_array_get(json_object_get(r.data, "keys"), 0)), acc);
-	resp_free(&r);
+	fx_resp_free(&r);
 
 	snprintf(body, sizeof(body), "{\"secret_id\":\"%s\"}", sid);
 	assert_int_equal(
 	    call(e, e->root, WRIT_OP_UPDATE, "role/web/secret-id/destroy", body, &r), WRIT_OK);
 	assert_int_equal(r.status, 204);
-	resp_free(&r);
+	fx_resp_free(&r);
 	expect_invalid(e, rid, sid);
 	assert_int_equal(count_keys(e, PREFIX "secret_id/"), 0);
 	assert_int_equal(count_keys(e, PREFIX "accessor/"), 0);
@@ -373,7 +286,7 @@ test_secret_lookup_destroy(void **state)
 	    call(e, e->root, WRIT_OP_UPDATE, "role/web/secret-id-accessor/lookup", body, &r),
 	    WRIT_ENOTFOUND);
 	assert_int_equal(r.status, 404);
-	resp_free(&r);
+	fx_resp_free(&r);
 	free(rid);
 	free(sid);
 	free(acc);
@@ -390,10 +303,10 @@ test_uses_exhausted(void **state)
 	rid = role_id(e, "r");
 	sid = secret_id(e, "r", NULL, NULL);
 	assert_int_equal(login(e, rid, sid, &r), WRIT_OK);
-	resp_free(&r);
+	fx_resp_free(&r);
 	assert_int_equal(count_keys(e, PREFIX "secret_id/"), 1);
 	assert_int_equal(login(e, rid, sid, &r), WRIT_OK);
-	resp_free(&r);
+	fx_resp_free(&r);
 	/* The last use deleted the secret_id and its accessor in the same commit. */
 	assert_int_equal(count_keys(e, PREFIX "secret_id/"), 0);
 	assert_int_equal(count_keys(e, PREFIX "accessor/"), 0);
@@ -402,7 +315,7 @@ test_uses_exhausted(void **state)
 	assert_int_equal(
 	    call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id", "{\"num_uses\":3}", &r),
 	    WRIT_EINVAL);
-	resp_free(&r);
+	fx_resp_free(&r);
 	free(rid);
 	free(sid);
 }
@@ -421,7 +334,7 @@ test_ttl_expired(void **state)
 	fake_now += 31;
 	expect_invalid(e, rid, sid2);
 	assert_int_equal(login(e, rid, sid, &r), WRIT_OK);
-	resp_free(&r);
+	fx_resp_free(&r);
 	fake_now += 30;
 	expect_invalid(e, rid, sid);
 	/* Expired entries are deleted when met. */
@@ -430,7 +343,7 @@ test_ttl_expired(void **state)
 	    call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id", "{\"ttl\":\"2m\"}", &r),
 	    WRIT_EINVAL);
 	assert_string_equal(r.msg, "ttl cannot be longer than the role's secret_id_ttl");
-	resp_free(&r);
+	fx_resp_free(&r);
 	free(rid);
 	free(sid);
 	free(sid2);
@@ -451,18 +364,18 @@ test_cidr(void **state)
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id",
 	                     "{\"cidr_list\":\"192.168.0.0/16\"}", &r),
 	    WRIT_EINVAL);
-	resp_free(&r);
+	fx_resp_free(&r);
 	sid = secret_id(e, "r", "{\"cidr_list\":\"10.2.0.0/16\"}", NULL);
 	e->remote = "10.3.0.1";
 	assert_int_equal(login(e, rid, sid, &r), WRIT_EINVAL);
 	assert_string_equal(
 	    r.msg, "source address unauthorized by CIDR restrictions on the secret ID");
-	resp_free(&r);
+	fx_resp_free(&r);
 	/* The refused attempt did not consume the only use. */
 	e->remote = "10.2.3.4";
 	assert_int_equal(login(e, rid, sid, &r), WRIT_OK);
-	tok = strdup(jget_str(r.auth, "client_token"));
-	resp_free(&r);
+	tok = strdup(fx_jstr(r.auth, "client_token"));
+	fx_resp_free(&r);
 	/* The token is bound to the role's token CIDRs. */
 	assert_false(token_works(e, tok));
 	e->remote = "10.1.9.9";
@@ -485,19 +398,19 @@ test_no_secret_binding(void **state)
 	    call(e, e->root, WRIT_OP_UPDATE, "role/r", "{\"bind_secret_id\":false}", &r),
 	    WRIT_EINVAL);
 	assert_string_equal(r.msg, "at least one constraint should be enabled on the role");
-	resp_free(&r);
+	fx_resp_free(&r);
 	role_write(e, "r", "{\"bind_secret_id\":false,\"bound_cidr_list\":\"192.0.2.0/24\"}");
 	rid = role_id(e, "r");
 	assert_int_equal(login(e, rid, NULL, &r), WRIT_EINVAL);
-	resp_free(&r);
+	fx_resp_free(&r);
 	e->remote = "192.0.2.7";
 	assert_int_equal(login(e, rid, NULL, &r), WRIT_OK);
-	resp_free(&r);
+	fx_resp_free(&r);
 	e->remote = "127.0.0.1";
 	assert_int_equal(
 	    call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id", NULL, &r), WRIT_EINVAL);
 	assert_string_equal(r.msg, "bind_secret_id is not set on the role");
-	resp_free(&r);
+	fx_resp_free(&r);
 	free(rid);
 }
 
@@ -513,27 +426,27 @@ test_custom_and_role_id(void **state)
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/one/custom-secret-id",
 	                     "{\"secret_id\":\"my-secret\"}", &r),
 	    WRIT_OK);
-	assert_string_equal(jget_str(r.data, "secret_id"), "my-secret");
-	resp_free(&r);
+	assert_string_equal(fx_jstr(r.data, "secret_id"), "my-secret");
+	fx_resp_free(&r);
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/one/custom-secret-id",
 	                     "{\"secret_id\":\"my-secret\"}", &r),
 	    WRIT_EINVAL);
 	assert_string_equal(r.msg, "SecretID is already registered");
-	resp_free(&r);
+	fx_resp_free(&r);
 	rid = role_id(e, "one");
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/one/role-id",
 	                     "{\"role_id\":\"custom-rid\"}", &r),
 	    WRIT_OK);
-	resp_free(&r);
+	fx_resp_free(&r);
 	expect_invalid(e, rid, "my-secret");
 	assert_int_equal(login(e, "custom-rid", "my-secret", &r), WRIT_OK);
-	resp_free(&r);
+	fx_resp_free(&r);
 	/* Another role cannot take that role_id. */
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/two/role-id",
 	                     "{\"role_id\":\"custom-rid\"}", &r),
 	    WRIT_EINVAL);
 	assert_string_equal(r.msg, "role_id already in use");
-	resp_free(&r);
+	fx_resp_free(&r);
 	/* A secret_id of one role does not open another. */
 	free(rid);
 	rid = role_id(e, "two");
@@ -556,16 +469,16 @@ test_delete_role(void **state)
 	assert_int_equal(count_keys(e, PREFIX), 1 + 1 + 5 + 5);
 	assert_int_equal(call(e, e->root, WRIT_OP_DELETE, "role/r", NULL, &r), WRIT_OK);
 	assert_int_equal(r.status, 204);
-	resp_free(&r);
+	fx_resp_free(&r);
 	assert_int_equal(count_keys(e, PREFIX), 0);
 	expect_invalid(e, rid, sid[0]);
 	assert_int_equal(call(e, e->root, WRIT_OP_READ, "role/r", NULL, &r), WRIT_ENOTFOUND);
 	assert_int_equal(r.status, 404);
-	resp_free(&r);
+	fx_resp_free(&r);
 	assert_int_equal(
 	    call(e, e->root, WRIT_OP_UPDATE, "role/r/secret-id", NULL, &r), WRIT_EINVAL);
 	assert_string_equal(r.msg, "role \"r\" does not exist");
-	resp_free(&r);
+	fx_resp_free(&r);
 	for (i = 0; i < 5; i++)
 		free(sid[i]);
 	free(rid);
@@ -589,7 +502,7 @@ test_tidy(void **state)
 	fake_now += 11;
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "tidy/secret-id", NULL, &r), WRIT_OK);
 	assert_int_equal(r.status, 204);
-	resp_free(&r);
+	fx_resp_free(&r);
 	assert_int_equal(count_keys(e, PREFIX "secret_id/"), 1);
 	assert_int_equal(count_keys(e, PREFIX "accessor/"), 1);
 	free(keep);
@@ -620,26 +533,26 @@ test_batch_and_validation(void **state)
 		assert_int_equal(
 		    call(e, e->root, WRIT_OP_UPDATE, "role/v", bad[i].body, &r), WRIT_EINVAL);
 		assert_string_equal(r.msg, bad[i].msg);
-		resp_free(&r);
+		fx_resp_free(&r);
 	}
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "role/bad name", "{}", &r), WRIT_EINVAL);
-	resp_free(&r);
+	fx_resp_free(&r);
 	role_write(e, "b",
 	    "{\"token_type\":\"batch\",\"token_no_default_policy\":true,"
 	    "\"policies\":[\"x\"]}");
 	rid = role_id(e, "b");
 	sid = secret_id(e, "b", NULL, NULL);
 	assert_int_equal(login(e, rid, sid, &r), WRIT_OK);
-	assert_string_equal(jget_str(r.auth, "token_type"), "batch");
-	assert_true(strncmp(jget_str(r.auth, "client_token"), "hvb.", 4) == 0);
+	assert_string_equal(fx_jstr(r.auth, "token_type"), "batch");
+	assert_true(strncmp(fx_jstr(r.auth, "client_token"), "hvb.", 4) == 0);
 	assert_int_equal(json_array_size(json_object_get(r.auth, "policies")), 1);
-	resp_free(&r);
+	fx_resp_free(&r);
 	/* Unauthenticated callers reach only login. */
 	assert_int_equal(call(e, NULL, WRIT_OP_READ, "role/b", NULL, &r), WRIT_EDENIED);
-	resp_free(&r);
+	fx_resp_free(&r);
 	assert_int_equal(login(e, "", NULL, &r), WRIT_EINVAL);
 	assert_string_equal(r.msg, "missing role_id");
-	resp_free(&r);
+	fx_resp_free(&r);
 	free(rid);
 	free(sid);
 }
@@ -674,7 +587,7 @@ test_fault_injection(void **state)
 			assert_int_equal(count_keys(e, TOK_ID_PREFIX), base + 1);
 			base++;
 		}
-		resp_free(&r);
+		fx_resp_free(&r);
 		if (rc == WRIT_OK && !writ_fault_fired())
 			break;
 	}

@@ -27,6 +27,8 @@
 #include "writ/req.h"
 #include "writ/store.h"
 
+#include "support/fixture.h"
+
 #define PREFIX "logical/test/"
 
 struct fx {
@@ -43,24 +45,10 @@ struct fx {
 static int
 setup(void **state)
 {
-	static unsigned counter;
-	const char *dir = getenv("WRIT_TEST_TMP");
-	unsigned char share[WRIT_SHARE_LEN];
-	struct writ_err err = {0};
 	struct fx *f = calloc(1, sizeof(*f));
-	bool unsealed = false;
 
 	assert_non_null(f);
-	if (dir == NULL || dir[0] == '\0')
-		dir = "/tmp";
-	(void)mkdir(dir, 0700);
-	snprintf(f->file, sizeof(f->file), "%s/test_kv.%ld.%u.db", dir, (long)getpid(), counter++);
-	(void)unlink(f->file);
-	assert_int_equal(writ_store_open_sqlite(f->file, &f->s, &err), WRIT_OK);
-	assert_int_equal(writ_store_init(f->s, 1, 1, share, &err), WRIT_OK);
-	assert_int_equal(writ_store_unseal(f->s, share, sizeof(share), &unsealed, &err), WRIT_OK);
-	assert_true(unsealed);
-	writ_memzero(share, sizeof(share));
+	f->s = fx_store_open("test_kv", f->file, sizeof(f->file));
 	f->core.store = f->s;
 	snprintf(f->m.path, sizeof(f->m.path), "secret/");
 	snprintf(f->m.type, sizeof(f->m.type), "kv");
@@ -73,14 +61,8 @@ static int
 teardown(void **state)
 {
 	struct fx *f = *state;
-	char side[600];
 
-	writ_store_close(f->s);
-	(void)unlink(f->file);
-	snprintf(side, sizeof(side), "%s-wal", f->file);
-	(void)unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", f->file);
-	(void)unlink(side);
+	fx_store_close(f->s, f->file);
 	free(f);
 	return 0;
 }
