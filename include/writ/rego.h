@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Rego, OPA's policy language: compile modules and data into an immutable
+ * bundle, then evaluate queries against it.
+ *
+ * A bundle is read-only once compiled and may be shared by any number of
+ * threads evaluating at once; replacing policies means compiling a new
+ * bundle and swapping the pointer (in-flight evaluations finish on the old
+ * one, which the owner frees when they are done).  Each evaluation works in
+ * its own arena, bounded by the limits it is given, and leaves nothing
+ * behind but its result.
+ *
+ * Errors carry OPA's codes and positions, so that writ's CLI and API report
+ * them the way `opa` does: rego_parse_error, rego_compile_error,
+ * rego_type_error, rego_unsafe_var_error, rego_recursion_error at compile
+ * time; eval_type_error, eval_builtin_error, eval_conflict_error,
+ * eval_cancel_error (a limit was reached) at evaluation time.
+ */
+#ifndef WRIT_REGO_H
+#define WRIT_REGO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "writ/base.h"
+
+struct writ_rego_bundle;
+
+/* One error.  Empty strings and zero positions when not known. */
+struct writ_rego_error {
+	char code[48];     /* OPA's error code, e.g. "eval_conflict_error" */
+	char message[512]; /* without the position and code */
+	char file[256];
+	int row;
+	int col;
+};
+
+/*
+ * Write e as OPA prints an error: "file:row: code: message" (the position
+ * left out when unknown).  Returns the length it needed, like snprintf.
+ */
+WRIT_API size_t writ_rego_error_format(const struct writ_rego_error *e, char *buf, size_t len);
+
+/* A module's source; name is used in positions ("policy.rego"). */
+struct writ_rego_source {
+	const char *name;
+	const char *text;
+	size_t len;
+};
+
+/* Bounds on one evaluation; zero fields take the defaults in docs/CONFIGURATION.md. */
+struct writ_rego_limits {
+	uint64_t max_steps;  /* evaluation steps (unifications, rule and builtin calls) */
+	size_t max_bytes;    /* memory of the evaluation's arena */
+	uint64_t timeout_ms; /* wall-clock time */
+};
+
+struct writ_rego_compile_opts {
+	const struct writ_rego_source *modules;
+	size_t nmodules;
+	const char *data_json; /* the base document (a JSON object), or NULL */
+	size_t data_len;
+};
+
+/*
+ * Parse and compile the modules with the data into a bundle.  On failure
+ * err has the first error (every error is reported by writ policy check).
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_compile(const struct writ_rego_compile_opts *o,
+    struct writ_rego_bundle **out, struct writ_rego_error *err);
+WRIT_API void writ_rego_bundle_free(struct writ_rego_bundle *b);
+
+struct writ_rego_eval_opts {
+	const char *query;      /* e.g. "data.authz.allow = x"; required */
+	const char *input_json; /* the input document as JSON, or NULL */
+	size_t input_len;
+	const char *input_term; /* or the input as a Rego term (NUL-terminated), or NULL */
+	bool strict_builtin_errors;
+	int64_t now_ns; /* what time.now_ns() returns for this query; 0: the clock, once */
+	struct writ_rego_limits limits;
+};
+
+/*
+ * Evaluate a query.  On success result gets the result set as `opa eval`
+ * prints its "result" member: a JSON array with one element per solution,
+ * {"expressions":[{"value":...,"text":"...","location":{"row":R,"col":C}}],
+ * "bindings":{"x":...}} ("bindings" left out when there are no variables);
+ * [] when the query is undefined.  Sets are printed as arrays in Rego's
+ * order, objects with their keys sorted.  On failure err has the error and
+ * result is unchanged.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_eval(const struct writ_rego_bundle *b,
+    const struct writ_rego_eval_opts *o, struct writ_buf *result, struct writ_rego_error *err);
+
+#endif /* WRIT_REGO_H */
