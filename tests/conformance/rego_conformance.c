@@ -240,7 +240,7 @@ run_case(struct writ_arena *a, const struct rego_val *c, char *why, size_t whyle
 	co.data_len = data.len;
 	if (writ_rego_compile(&co, &b, &err) != WRIT_OK) {
 		writ_rego_error_format(&err, text, sizeof(text));
-		snprintf(why, whylen, "compile: %s", text);
+		snprintf(why, whylen, "compile: %.400s", text);
 		goto out;
 	}
 	eo.query = str_of(c, "query");
@@ -254,13 +254,13 @@ run_case(struct writ_arena *a, const struct rego_val *c, char *why, size_t whyle
 	if (writ_rego_eval(b, &eo, &out, &err) != WRIT_OK) {
 		writ_rego_error_format(&err, text, sizeof(text));
 		if (code == NULL && msg == NULL)
-			snprintf(why, whylen, "unexpected error: %s", text);
+			snprintf(why, whylen, "unexpected error: %.400s", text);
 		else if (code != NULL && strcmp(code, err.code) != 0)
-			snprintf(why, whylen, "want code %s, got: %s", code, text);
+			snprintf(why, whylen, "want code %.40s, got: %.400s", code, text);
 		else if (msg != NULL && strstr(text, msg) == NULL)
-			snprintf(why, whylen, "want error text \"%s\", got: %s", msg, text);
+			snprintf(why, whylen, "want error text \"%.60s\", got: %.400s", msg, text);
 		else if (want != NULL && want->len > 0)
-			snprintf(why, whylen, "want a result, got: %s", text);
+			snprintf(why, whylen, "want a result, got: %.400s", text);
 		else
 			pass = true; /* the expected error (and an empty result set, if one is wanted) */
 		goto out;
