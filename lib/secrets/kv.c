@@ -29,7 +29,6 @@
 typedef writ_rc (*kv_fn)(struct kv_ctx *c);
 
 static writ_rc record_parse(struct kv_ctx *c, const unsigned char *val, size_t len, json_t **out);
-static int dump_cb(const char *buffer, size_t size, void *data);
 static writ_rc unpack_fail(struct kv_ctx *c, const json_error_t *jerr, const char *what);
 static writ_rc meta_parse(struct kv_ctx *c, json_t *root, struct kv_meta *meta);
 static writ_rc versions_parse(struct kv_ctx *c, json_t *obj, struct kv_meta *meta);
@@ -335,47 +334,28 @@ kv_get(struct kv_ctx *c, struct writ_txn *txn, const char *key, json_t **out)
 	return rc;
 }
 
-struct dump_state {
-	struct writ_buf buf;
-	writ_rc rc;
-};
-
-/*
- * Failures are sticky: jansson ignores the callback's result for object keys,
- * so after one failed append every later one must fail too, and the caller
- * checks st->rc as well as jansson's result.
- */
-static int
-dump_cb(const char *buffer, size_t size, void *data)
-{
-	struct dump_state *st = data;
-
-	if (st->rc == WRIT_OK)
-		st->rc = writ_buf_append(&st->buf, buffer, size);
-	return st->rc == WRIT_OK ? 0 : -1;
-}
-
+/* Serialise v (writ_json_append: no printf, no jansson dump) and put it at key. */
 writ_rc
 kv_put(struct kv_ctx *c, struct writ_txn *txn, const char *key, json_t *v)
 {
-	struct dump_state st = {.rc = WRIT_OK};
+	struct writ_buf buf;
 	writ_rc rc;
 
-	writ_buf_init(&st.buf, WRIT_STORE_VALUE_MAX);
-	st.buf.secret = true;
+	writ_buf_init(&buf, WRIT_STORE_VALUE_MAX);
+	buf.secret = true;
 	if (key == NULL) {
 		rc = kv_fail(c, WRIT_ENOMEM, "key");
 		goto out;
 	}
-	if (json_dump_callback(v, dump_cb, &st, JSON_COMPACT) != 0 || st.rc != WRIT_OK) {
-		rc = kv_fail(c, st.rc != WRIT_OK ? st.rc : WRIT_ENOMEM, "serialise");
+	if ((rc = writ_json_append(&buf, v)) != WRIT_OK) {
+		rc = kv_fail(c, rc, "serialise");
 		goto out;
 	}
-	rc = writ_txn_put(txn, key, st.buf.ptr, st.buf.len, &c->err);
+	rc = writ_txn_put(txn, key, buf.ptr, buf.len, &c->err);
 	if (rc != WRIT_OK)
 		rc = kv_fail(c, rc, "write");
 out:
-	writ_buf_free(&st.buf);
+	writ_buf_free(&buf);
 	return rc;
 }
 
