@@ -144,6 +144,25 @@ is_empty_object(const char *json, size_t len)
 	return true;
 }
 
+/* `{"seq":N,"prev":"<hex>"` and a comma if more follows: the start of every line. */
+static writ_rc
+line_prefix(struct writ_buf *b, uint64_t seq, const char *hex, bool more)
+{
+	char digits[20], *p = digits + sizeof(digits);
+	writ_rc rc;
+
+	do {
+		*--p = (char)('0' + seq % 10);
+		seq /= 10;
+	} while (seq != 0);
+	if ((rc = writ_buf_append(b, "{\"seq\":", 7)) != WRIT_OK ||
+	    (rc = writ_buf_append(b, p, (size_t)(digits + sizeof(digits) - p))) != WRIT_OK ||
+	    (rc = writ_buf_append(b, ",\"prev\":\"", 9)) != WRIT_OK ||
+	    (rc = writ_buf_append(b, hex, AUDIT_HEX_LEN)) != WRIT_OK)
+		return rc;
+	return writ_buf_append(b, more ? "\"," : "\"", more ? 2 : 1);
+}
+
 writ_rc
 audit_emit_locked(struct writ_audit *a, const char *json, size_t len, struct writ_err *err)
 {
@@ -157,8 +176,7 @@ audit_emit_locked(struct writ_audit *a, const char *json, size_t len, struct wri
 		return WRIT_ERR(err, WRIT_EIO, "audit: log disabled after an earlier failure");
 	writ_buf_reset(&a->line);
 	writ_hex_encode(a->prev, sizeof(a->prev), hex);
-	rc = writ_buf_appendf(
-	    &a->line, "{\"seq\":%" PRIu64 ",\"prev\":\"%s\"%s", seq, hex, empty ? "" : ",");
+	rc = line_prefix(&a->line, seq, hex, !empty);
 	if (rc == WRIT_OK)
 		rc = writ_buf_append(&a->line, empty ? "}" : json + 1, empty ? 1 : len - 1);
 	if (rc != WRIT_OK)

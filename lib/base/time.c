@@ -4,6 +4,7 @@
  * milliseconds for timers and measurements.
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "writ/base.h"
@@ -41,12 +42,45 @@ writ_time_rfc3339(char *buf, size_t len, int64_t sec, long nsec)
 {
 	struct tm tm;
 	time_t t = (time_t)sec;
-	char base[32];
+	char out[40], *p = out;
+	size_t n;
+	int v[6], i;
 
 	gmtime_r(&t, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (nsec > 0)
-		snprintf(buf, len, "%s.%09ldZ", base, nsec);
-	else
-		snprintf(buf, len, "%sZ", base);
+	v[0] = tm.tm_year + 1900;
+	v[1] = tm.tm_mon + 1;
+	v[2] = tm.tm_mday;
+	v[3] = tm.tm_hour;
+	v[4] = tm.tm_min;
+	v[5] = tm.tm_sec;
+	if (v[0] < 0 || v[0] > 9999 || nsec < 0 || nsec > 999999999L) {
+		/* Outside what the fixed layout holds: the slow path says what it is. */
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", v[0], v[1], v[2], v[3],
+		    v[4], v[5], nsec);
+		return;
+	}
+	/* Every request's audit entries carry a time: digits by hand, no printf. */
+	*p++ = (char)('0' + v[0] / 1000);
+	*p++ = (char)('0' + v[0] / 100 % 10);
+	*p++ = (char)('0' + v[0] / 10 % 10);
+	*p++ = (char)('0' + v[0] % 10);
+	for (i = 1; i < 6; i++) {
+		*p++ = i == 3 ? 'T' : i < 3 ? '-' : ':';
+		*p++ = (char)('0' + v[i] / 10);
+		*p++ = (char)('0' + v[i] % 10);
+	}
+	if (nsec > 0) {
+		*p++ = '.';
+		for (i = 8; i >= 0; i--, nsec /= 10)
+			p[i] = (char)('0' + nsec % 10);
+		p += 9;
+	}
+	*p++ = 'Z';
+	n = (size_t)(p - out);
+	if (len == 0)
+		return;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, out, n);
+	buf[n] = '\0';
 }

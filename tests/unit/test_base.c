@@ -193,11 +193,33 @@ test_rc_table(void **state)
 	assert_string_equal(writ_rc_name((writ_rc)999), "internal_error");
 }
 
+/* RFC 3339 times as audit entries carry them: nine fraction digits, or none. */
+static void
+test_time_rfc3339(void **state)
+{
+	char b[48];
+
+	(void)state;
+	writ_time_rfc3339(b, sizeof(b), 0, 0);
+	assert_string_equal(b, "1970-01-01T00:00:00Z");
+	writ_time_rfc3339(b, sizeof(b), 1763900000, 123456789);
+	assert_string_equal(b, "2025-11-23T12:13:20.123456789Z");
+	writ_time_rfc3339(b, sizeof(b), 951782400, 5);
+	assert_string_equal(b, "2000-02-29T00:00:00.000000005Z");
+	writ_time_rfc3339(b, sizeof(b), 253402300799, 999999999);
+	assert_string_equal(b, "9999-12-31T23:59:59.999999999Z");
+	writ_time_rfc3339(b, 11, 1763900000, 1);
+	assert_string_equal(b, "2025-11-23");
+	writ_time_rfc3339(b, sizeof(b), 253402300800, 0); /* year 10000: the slow path */
+	assert_true(strncmp(b, "10000-01-01T00:00:00", 20) == 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_time_rfc3339),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_arena_cap),
 		cmocka_unit_test(test_arena_many),
