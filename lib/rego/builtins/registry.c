@@ -10,13 +10,21 @@
 #include <string.h>
 
 #include "rego/builtin.h"
+#include "rego/builtins/families_core.h"
 
 /*
  * The families.  A new family file defines `const struct rego_builtin_family
  * rego_family_<name>` and is added to this list.
  */
 static const struct rego_builtin_family *const families[] = {
-	NULL, /* keeps the array non-empty until the first family lands */
+	&rego_family_aggregates,
+	&rego_family_arith,
+	&rego_family_collections,
+	&rego_family_encoding,
+	&rego_family_regex,
+	&rego_family_sprintf,
+	&rego_family_strings,
+	&rego_family_types,
 };
 
 static const struct rego_builtin **sorted;
