@@ -23,6 +23,17 @@
 #include "rego/builtin.h"
 #include "rego/value.h"
 
+/* time.now_ns() of a query: the wall clock, as OPA's runner has it. */
+static int64_t
+now_ns(void)
+{
+	int64_t sec;
+	long nsec;
+
+	writ_time_now_ns(&sec, &nsec);
+	return sec * 1000000000LL + nsec;
+}
+
 static struct writ_arena *A;
 
 static int
@@ -78,7 +89,8 @@ call(const char *name, const struct rego_val *const *args, unsigned nargs,
     const struct rego_val **out, struct writ_rego_error *e, bool strict)
 {
 	const struct rego_builtin *b = rego_builtin_lookup(name, strlen(name));
-	struct rego_bctx c = {.arena = A, .name = name, .strict = strict, .err = e};
+	struct rego_bctx c = {
+	    .arena = A, .name = name, .now_ns = now_ns(), .strict = strict, .err = e};
 
 	memset(e, 0, sizeof(*e));
 	if (b == NULL)
@@ -281,7 +293,8 @@ run_call(const struct rego_val *st, struct env *env, bool strict, struct writ_re
 	const struct rego_val *neg = rego_object_get_str(st, "neg", 3);
 	const struct rego_builtin *b = rego_builtin_lookup(name->u.s, name->len);
 	const struct rego_val *args[8], *out = NULL;
-	struct rego_bctx c = {.arena = A, .name = name->u.s, .strict = strict, .err = e};
+	struct rego_bctx c = {
+	    .arena = A, .name = name->u.s, .now_ns = now_ns(), .strict = strict, .err = e};
 	bool defined;
 	unsigned i;
 	enum rego_bres r;

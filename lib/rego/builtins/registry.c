@@ -11,6 +11,7 @@
 
 #include "rego/builtin.h"
 #include "rego/builtins/families_core.h"
+#include "rego/builtins/families_ext.h"
 
 /*
  * The families.  A new family file defines `const struct rego_builtin_family
@@ -25,6 +26,14 @@ static const struct rego_builtin_family *const families[] = {
 	&rego_family_sprintf,
 	&rego_family_strings,
 	&rego_family_types,
+	&rego_family_crypto,
+	&rego_family_jwt,
+	&rego_family_net,
+	&rego_family_semver,
+	&rego_family_time,
+	&rego_family_uuid,
+	&rego_family_x509,
+	&rego_family_yaml,
 };
 
 static const struct rego_builtin **sorted;

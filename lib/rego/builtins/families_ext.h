@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The builtin families of lib/rego/builtins/ that deal with the outside
+ * world's formats: time, net, uuid, semver, crypto (hashes, HMAC, X.509),
+ * io.jwt and yaml (graphql and providers.aws are still to come).
+ * registry.c lists them.
+ */
+#ifndef WRIT_LIB_REGO_BUILTINS_FAMILIES_EXT_H
+#define WRIT_LIB_REGO_BUILTINS_FAMILIES_EXT_H
+
+#include "rego/builtin.h"
+
+extern const struct rego_builtin_family rego_family_time;
+extern const struct rego_builtin_family rego_family_net;
+extern const struct rego_builtin_family rego_family_uuid;
+extern const struct rego_builtin_family rego_family_semver;
+extern const struct rego_builtin_family rego_family_crypto;
+extern const struct rego_builtin_family rego_family_x509;
+extern const struct rego_builtin_family rego_family_jwt;
+extern const struct rego_builtin_family rego_family_yaml;
+
+#endif /* WRIT_LIB_REGO_BUILTINS_FAMILIES_EXT_H */
