@@ -6,7 +6,11 @@ dir=$1; shift
 log=$(mktemp)
 ctest --test-dir "$dir" --output-on-failure -j2 "$@" 2>&1 | tee "$log"
 passed=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .* Passed' "$log")
-failed=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*(\*\*\*|Failed|Timeout|Exception|Not Run)' "$log")
+# A suite whose inputs are absent (OPA's cases in ../shared) is skipped, not failed.
+skipped=$(grep -cE '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*\*\*\*Skipped' "$log")
+failed=$(grep -E '^ *[0-9]+/[0-9]+ Test +#[0-9]+: .*(\*\*\*|Failed|Timeout|Exception|Not Run)' "$log" |
+  grep -cv '\*\*\*Skipped')
 rm -f "$log"
+[ "$skipped" -eq 0 ] || echo "$skipped skipped (their inputs are not present)"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
