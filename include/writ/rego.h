@@ -56,6 +56,28 @@ struct writ_rego_limits {
 	uint64_t timeout_ms; /* wall-clock time */
 };
 
+/*
+ * A data document as loaded from a file: JSON or YAML text to be placed at a
+ * path of the base document ("" for the root, where it must be an object;
+ * "a/b" for data.a.b), as `opa eval -d DIR` places a directory's data files.
+ */
+struct writ_rego_doc {
+	const char *name; /* file name, for errors */
+	const char *path;
+	const char *text;
+	size_t len;
+	bool yaml;
+};
+
+/*
+ * Merge documents into one base document, written to json as an object.
+ * Objects merge key by key; any other value meeting another at the same
+ * place is a conflict (rego_compile_error "merge error", naming the file and
+ * the path).  Limits: each document's size and depth as for JSON input.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_data_merge(const struct writ_rego_doc *docs, size_t n,
+    struct writ_buf *json, struct writ_rego_error *err);
+
 struct writ_rego_compile_opts {
 	const struct writ_rego_source *modules;
 	size_t nmodules;

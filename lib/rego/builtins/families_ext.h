@@ -19,4 +19,12 @@ extern const struct rego_builtin_family rego_family_x509;
 extern const struct rego_builtin_family rego_family_jwt;
 extern const struct rego_builtin_family rego_family_yaml;
 
+/*
+ * The first YAML document of (s, len) as a value in c->arena (null for an
+ * empty stream), resolved as Go's yaml package does; false with msg filled
+ * on an error.  Also used to load YAML data files (lib/rego/data.c).
+ */
+bool rego_yaml_to_value(struct rego_bctx *c, const char *s, size_t len, const struct rego_val **out,
+    char *msg, size_t msglen);
+
 #endif /* WRIT_LIB_REGO_BUILTINS_FAMILIES_EXT_H */

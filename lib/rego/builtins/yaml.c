@@ -17,6 +17,7 @@
 #include <yaml.h>
 
 #include "ext_int.h"
+#include "families_ext.h"
 
 #define YAML_MAX_INPUT   (4u << 20)
 #define YAML_MAX_DEPTH   256
@@ -300,8 +301,8 @@ parse_node(struct yctx *y, yaml_event_t *ev, int depth, const struct rego_val **
 }
 
 /* The first document of (s, len); *out is null for an empty stream. */
-static bool
-yaml_to_value(struct rego_bctx *c, const char *s, size_t len, const struct rego_val **out,
+bool
+rego_yaml_to_value(struct rego_bctx *c, const char *s, size_t len, const struct rego_val **out,
     char *msg, size_t msglen)
 {
 	struct yctx *y = writ_calloc(1, sizeof(*y));
@@ -353,7 +354,7 @@ bi_unmarshal(struct rego_bctx *c, const struct rego_val *const *args, const stru
 		return rego_berr_operand(c, 1, "string", args[0]);
 	if (args[0]->len > YAML_MAX_INPUT)
 		return rego_berr(c, "document longer than %u bytes", YAML_MAX_INPUT);
-	if (!yaml_to_value(c, args[0]->u.s, args[0]->len, out, msg, sizeof(msg)))
+	if (!rego_yaml_to_value(c, args[0]->u.s, args[0]->len, out, msg, sizeof(msg)))
 		return rego_berr(c, "%s", msg);
 	return REGO_B_OK;
 }
@@ -365,7 +366,7 @@ bi_is_valid(struct rego_bctx *c, const struct rego_val *const *args, const struc
 	char msg[256];
 
 	*out = rego_bool(args[0]->type == REGO_STRING && args[0]->len <= YAML_MAX_INPUT &&
-	    yaml_to_value(c, args[0]->u.s, args[0]->len, &v, msg, sizeof(msg)));
+	    rego_yaml_to_value(c, args[0]->u.s, args[0]->len, &v, msg, sizeof(msg)));
 	return REGO_B_OK;
 }
 
