@@ -12,6 +12,8 @@ int cli_kv(int argc, char **argv);
 /* `writ login [TOKEN|-]`: check a token and store it in ~/.writ-token (token.c). */
 int cli_login(int argc, char **argv);
 int cli_operator(int argc, char **argv);
+/* `writ policy eval`: evaluate a Rego query locally, like opa eval (policy_eval.c). */
+int cli_policy_eval(int argc, char **argv);
 int cli_server(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_token(int argc, char **argv);
