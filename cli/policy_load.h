@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Loading Rego modules and data files for `writ policy eval` and `writ policy
+ * test`, the way opa's loader does: .rego files are modules; .json, .yaml and
+ * .yml files are data, placed at the root when named directly and at their
+ * directory's path (relative to the argument) when found under a directory;
+ * other files and dot-files are skipped.
+ */
+#ifndef WRIT_CLI_POLICY_LOAD_H
+#define WRIT_CLI_POLICY_LOAD_H
+
+#include <stddef.h>
+
+#include "writ/base.h"
+#include "writ/rego.h"
+
+#define POLICY_MAX_FILE_LEN ((size_t)256 << 20)
+
+struct policy_files {
+	struct writ_rego_source *mods;
+	struct writ_rego_doc *docs;
+	size_t nmods, ndocs, cap;
+	struct writ_buf *bufs; /* file contents, one per module or document */
+	size_t nbufs;
+};
+
+/* Load a file or a directory tree into l; 0, or -1 after printing why. */
+int policy_load(struct policy_files *l, const char *arg);
+void policy_files_free(struct policy_files *l);
+
+#endif /* WRIT_CLI_POLICY_LOAD_H */
