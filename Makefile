@@ -37,6 +37,7 @@ fuzz: deps
 
 bench: release
 	@bench/run.sh build/release
+	@bench/rego.sh build/release
 
 format:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')

@@ -88,6 +88,8 @@ WRIT_API char *writ_strdup(const char *s);
 WRIT_API void writ_fault_set(long nth);
 /* True once the armed fault has fired. */
 WRIT_API bool writ_fault_fired(void);
+/* Allocations the calling thread has made through these functions so far. */
+WRIT_API uint64_t writ_alloc_count(void);
 
 /* Wipe len bytes at p in a way the compiler may not remove. */
 WRIT_API void writ_memzero(void *p, size_t len);

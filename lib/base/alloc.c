@@ -13,6 +13,14 @@
 
 static atomic_long fault_countdown;
 static atomic_bool fault_fired;
+/* Allocations made by this thread (benchmarks report them per operation). */
+static _Thread_local uint64_t nallocs;
+
+uint64_t
+writ_alloc_count(void)
+{
+	return nallocs;
+}
 
 static bool
 fault_now(void)
@@ -46,6 +54,7 @@ writ_malloc(size_t len)
 {
 	if (fault_now())
 		return NULL;
+	nallocs++;
 	return malloc(len ? len : 1);
 }
 
@@ -54,6 +63,7 @@ writ_calloc(size_t n, size_t len)
 {
 	if (fault_now())
 		return NULL;
+	nallocs++;
 	return calloc(n ? n : 1, len ? len : 1);
 }
 
@@ -62,6 +72,7 @@ writ_realloc(void *p, size_t len)
 {
 	if (fault_now())
 		return NULL;
+	nallocs++;
 	return realloc(p, len ? len : 1);
 }
 
