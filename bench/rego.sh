@@ -14,7 +14,10 @@ declare -A med
   echo "| scenario | decisions | median | p99 | allocations | compile | compiled size | result |"
   echo "|---|---|---|---|---|---|---|---|"
   for s in rbac abac agent rules10 rules10k; do
-    line=$(taskset -c 0 "$build/bench/bench_rego" "$T/$s" "$T/$s/input.json" "$(cat "$T/$s/query.txt")" "$secs")
+    if ! line=$(taskset -c 0 "$build/bench/bench_rego" "$T/$s" "$T/$s/input.json" \
+        "$(cat "$T/$s/query.txt")" "$secs" 2>&1); then
+      echo "| $s | failed: $line | | | | | | |"; med[$s]=0; continue
+    fi
     get() { printf '%s' "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
     med[$s]=$(get median_ns)
     printf '| %s | %s | %.2f us | %.2f us | %s | %s ms | %s KB | %s |\n' "$s" "$(get decisions)" \
@@ -22,5 +25,5 @@ declare -A med
       "$(get allocs)" "$(get compile_ms)" "$(get compiled_kb)" "$(get result | cut -c1-40)"
   done
   awk -v a="${med[rules10k]}" -v b="${med[rules10]}" \
-    'BEGIN { printf "\n10,000 rules vs 10 rules, median: %.2fx (goal: within 2x)\n", a / b }'
+    'BEGIN { if (b > 0) printf "\n10,000 rules vs 10 rules, median: %.2fx (goal: within 2x)\n", a / b }'
 } | tee "$build/bench-rego.md"

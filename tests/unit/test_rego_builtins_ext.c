@@ -629,7 +629,7 @@ env_put(struct env *env, const char *name, const struct rego_val *v)
 {
 	if (env->n == WRIT_ARRAY_LEN(env->vals))
 		return false;
-	snprintf(env->names[env->n], sizeof(env->names[0]), "%s", name);
+	snprintf(env->names[env->n], sizeof(env->names[0]), "%.63s", name);
 	env->vals[env->n++] = v;
 	return true;
 }

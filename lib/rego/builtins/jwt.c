@@ -170,7 +170,7 @@ decode(struct rego_bctx *c, const struct rego_val *tok, unsigned depth, const st
 	const struct rego_val *hdr, *payload, *elems[3];
 	unsigned char *p, *sig;
 	size_t pl, sl;
-	struct jwt t;
+	struct jwt t = {0};
 	struct writ_err e;
 	enum rego_bres r;
 
@@ -338,7 +338,7 @@ verify_with(struct rego_bctx *c, const struct rego_val *const *args, const struc
 	struct ext_keys ks = {0};
 	unsigned char *sig;
 	size_t sl;
-	struct jwt t;
+	struct jwt t = {0};
 	enum rego_bres r;
 	bool ok;
 
@@ -392,7 +392,7 @@ verify_hs(struct rego_bctx *c, const struct rego_val *const *args, const struct 
 	const struct alginfo *a = alg_find(algname, strlen(algname));
 	unsigned char *sig;
 	size_t sl;
-	struct jwt t;
+	struct jwt t = {0};
 	enum rego_bres r;
 
 	if (args[0]->type != REGO_STRING)
@@ -595,9 +595,9 @@ dv_round(struct rego_bctx *c, struct constraints *k, const struct rego_val *tok,
 	const struct alginfo *a;
 	unsigned char *sig;
 	size_t sl;
-	struct jwt t;
+	struct jwt t = {0};
 	enum rego_bres r;
-	bool valid;
+	bool valid = false;
 
 	*verified = false;
 	if ((r = jwt_split(c, tok, &t)) != REGO_B_OK || (r = jwt_header(c, &t, hdr)) != REGO_B_OK ||
@@ -774,7 +774,7 @@ static enum rego_bres
 encode_sign(struct rego_bctx *c, const char *h, size_t hl, const char *p, size_t pl,
     const char *jwk, size_t jl, const struct rego_val **out)
 {
-	const struct alginfo *a;
+	const struct alginfo *a = NULL;
 	struct ext_keys ks = {0};
 	unsigned char sig[1024];
 	size_t siglen = sizeof(sig), n;

@@ -1184,8 +1184,8 @@ static enum rego_bres
 civil_arg(struct rego_bctx *c, const struct rego_val *a, struct civil *t)
 {
 	const struct ext_tz *z;
-	int64_t sec;
-	int32_t nsec;
+	int64_t sec = 0;
+	int32_t nsec = 0;
 	enum rego_bres r;
 
 	if ((r = tz_time(c, a, 1, &sec, &nsec, &z, NULL, NULL)) != REGO_B_OK)
@@ -1309,8 +1309,8 @@ bi_format(struct rego_bctx *c, const struct rego_val *const *args, const struct 
 	const char *l;
 	struct civil t;
 	struct writ_buf b;
-	int64_t sec;
-	int32_t nsec;
+	int64_t sec = 0;
+	int32_t nsec = 0;
 	size_t llen;
 	enum rego_bres r;
 

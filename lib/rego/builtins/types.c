@@ -316,8 +316,8 @@ parse_units(struct rego_bctx *c, const struct rego_val *arg, bool bytes,
 {
 	const struct unit *units = bytes ? byte_units : si_units, *u = NULL;
 	size_t nunits = bytes ? WRIT_ARRAY_LEN(byte_units) : WRIT_ARRAY_LEN(si_units);
-	char *s, *unit;
-	size_t len, numlen, ulen, i;
+	char *s = NULL, *unit;
+	size_t len = 0, numlen, ulen, i;
 	enum rego_bres r;
 
 	if ((r = clean(c, arg, bytes, &s, &len)) != REGO_B_OK)
