@@ -19,6 +19,7 @@ static const struct cli_cmd {
 	{"kv", cli_kv, "read and write KV version 2 secrets"},
 	{"login", cli_login, "store a token in ~/.writ-token"},
 	{"operator", cli_operator, "init, unseal, seal, rotate"},
+	{"policy", cli_policy, "format, check, evaluate and test Rego policies"},
 	{"server", cli_server, "run the writ server"},
 	{"status", cli_status, "show seal status"},
 	{"token", cli_token, "create, look up, renew and revoke tokens"},

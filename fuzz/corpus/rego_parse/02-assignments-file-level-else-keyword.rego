@@ -1,0 +1,5 @@
+package test
+
+c := 3 if {
+	false
+} else := 4

@@ -1,0 +1,7 @@
+package test
+
+gql := `extend type Hello`
+
+p if {
+	graphql.parse_schema(gql)
+}

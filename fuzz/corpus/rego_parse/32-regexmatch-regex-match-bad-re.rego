@@ -1,0 +1,2 @@
+package generated
+p := regex.match("$^[[[", "something")

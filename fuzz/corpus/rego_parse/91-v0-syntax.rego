@@ -1,0 +1,5 @@
+package x
+
+p {
+	true
+}

@@ -1,0 +1,2 @@
+data.x.p = y; q[z]
+some k, v in input
