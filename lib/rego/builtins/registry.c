@@ -12,6 +12,7 @@
 #include "rego/builtin.h"
 #include "rego/builtins/families_core.h"
 #include "rego/builtins/families_ext.h"
+#include "rego/builtins/families_more.h"
 
 /*
  * The families.  A new family file defines `const struct rego_builtin_family
@@ -34,6 +35,12 @@ static const struct rego_builtin_family *const families[] = {
 	&rego_family_uuid,
 	&rego_family_x509,
 	&rego_family_yaml,
+	&rego_family_aws,
+	&rego_family_jsonschema,
+	&rego_family_template,
+	&rego_family_globs,
+	&rego_family_jsonpatch,
+	&rego_family_x509_keys,
 };
 
 static const struct rego_builtin **sorted;

@@ -507,6 +507,17 @@ bi_parse_and_verify(
 	}
 	ok = verify_chain(xs, n);
 	free_certs(xs, n);
+	/* OPA returns the verified chain, leaf first: the input (root first) reversed. */
+	if (ok && certs->len > 1) {
+		const struct rego_val **rev = writ_arena_calloc(c->arena, certs->len, sizeof(*rev));
+		size_t i;
+
+		if (rev == NULL)
+			return rego_berr(c, "out of memory");
+		for (i = 0; i < certs->len; i++)
+			rev[i] = certs->u.elems[certs->len - 1 - i];
+		EXT_TRY(c, rego_array(c->arena, rev, certs->len, &certs, &e));
+	}
 	pair[0] = rego_bool(ok);
 	pair[1] = ok ? certs : &rego_empty_array_val;
 	r = REGO_B_OK;
