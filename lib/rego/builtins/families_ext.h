@@ -2,7 +2,7 @@
 /*
  * The builtin families of lib/rego/builtins/ that deal with the outside
  * world's formats: time, net, uuid, semver, crypto (hashes, HMAC, X.509),
- * io.jwt and yaml (graphql and providers.aws are still to come).
+ * io.jwt and yaml (graphql and the rest have headers of their own).
  * registry.c lists them.
  */
 #ifndef WRIT_LIB_REGO_BUILTINS_FAMILIES_EXT_H

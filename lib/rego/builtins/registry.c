@@ -12,6 +12,7 @@
 #include "rego/builtin.h"
 #include "rego/builtins/families_core.h"
 #include "rego/builtins/families_ext.h"
+#include "rego/builtins/families_graphql.h"
 #include "rego/builtins/families_more.h"
 
 /*
@@ -41,6 +42,7 @@ static const struct rego_builtin_family *const families[] = {
 	&rego_family_globs,
 	&rego_family_jsonpatch,
 	&rego_family_x509_keys,
+	&rego_family_graphql,
 };
 
 static const struct rego_builtin **sorted;
