@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "writ/rego.h"
 
 #include "cli.h"
@@ -92,6 +94,30 @@ print_indented(FILE *f, const char *s, size_t len)
 		}
 	}
 	fputc('\n', f);
+}
+
+/*
+ * --format pretty: the value itself when the query has one solution of one
+ * expression and no variables (opa prints `true`, `false`, an object ...);
+ * otherwise the whole result, indented.
+ */
+static void
+print_pretty(const struct writ_buf *out)
+{
+	json_t *r = json_loadb(out->ptr, out->len, JSON_DECODE_ANY, NULL);
+	json_t *sol = json_array_get(r, 0), *exprs = json_object_get(sol, "expressions");
+	char *text;
+
+	if (json_array_size(r) == 1 && json_array_size(exprs) == 1 &&
+	    json_object_get(sol, "bindings") == NULL &&
+	    (text = json_dumps(json_object_get(json_array_get(exprs, 0), "value"),
+	         JSON_ENCODE_ANY | JSON_COMPACT)) != NULL) {
+		print_indented(stdout, text, strlen(text));
+		free(text);
+	} else {
+		print_indented(stdout, out->ptr, out->len);
+	}
+	json_decref(r);
 }
 
 static void
@@ -209,7 +235,7 @@ run(struct policy_files *l, const struct eval_args *a)
 		print_indented(stdout, doc.ptr, doc.len);
 		writ_buf_free(&doc);
 	} else {
-		print_indented(stdout, out.ptr, out.len);
+		print_pretty(&out);
 	}
 	rc = a->fail_defined ? CLI_EXIT_ERR : 0;
 	goto out;

@@ -1,13 +1,39 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The public entry points of include/writ/rego.h.  Compilation and
- * evaluation are not written yet: they answer a clear error, so the CLI and
- * the conformance harness run end to end and report the engine honestly.
+ * The public entry points of include/writ/rego.h: compile (compile.c does
+ * the work), free, and evaluate a query: parse it, set up the evaluation's
+ * arena, limits, input and memo, run the query, and print each solution as
+ * `opa eval` prints its "result" member.
  */
+#define _GNU_SOURCE /* pthread_getattr_np: the size of the thread's stack */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "writ/rego.h"
+
+#include "rego/ast.h"
+#include "rego/eval.h"
+#include "rego/value.h"
+
+/* Defaults for zero limits (docs/CONFIGURATION.md). */
+#define DEFAULT_MAX_STEPS  ((uint64_t)10000000)
+#define DEFAULT_MAX_BYTES  ((size_t)256 << 20)
+#define DEFAULT_TIMEOUT_MS ((uint64_t)5000)
+
+/* C stack kept free below an evaluation's deepest frame (builtins, libc, sanitizers). */
+#define STACK_RESERVE ((size_t)256 << 10)
+
+struct qrun {
+	struct rego_ev *e;
+	struct writ_buf *out;
+	const char *src;
+	struct rego_nameset vars;     /* the query's variables, in order of appearance */
+	const struct rego_val **vals; /* per variable: its value in the current solution */
+	bool *seen;
+	bool oom;
+	size_t nsols;
+};
 
 size_t
 writ_rego_error_format(const struct writ_rego_error *e, char *buf, size_t len)
@@ -21,38 +47,410 @@ writ_rego_error_format(const struct writ_rego_error *e, char *buf, size_t len)
 	return n < 0 ? 0 : (size_t)n;
 }
 
-static writ_rc
-unimplemented(struct writ_rego_error *err)
-{
-	if (err != NULL) {
-		memset(err, 0, sizeof(*err));
-		snprintf(err->code, sizeof(err->code), "rego_unimplemented");
-		snprintf(err->message, sizeof(err->message), "the Rego evaluator is not built yet");
-	}
-	return WRIT_EUNSUPPORTED;
-}
-
 writ_rc
 writ_rego_compile(const struct writ_rego_compile_opts *o, struct writ_rego_bundle **out,
     struct writ_rego_error *err)
 {
-	(void)o;
-	*out = NULL;
-	return unimplemented(err);
+	return rego_compile_bundle(o, out, err);
 }
 
 void
 writ_rego_bundle_free(struct writ_rego_bundle *b)
 {
-	(void)b;
+	if (b == NULL)
+		return;
+	writ_arena_free(b->arena);
+	writ_free(b);
+}
+
+static void
+set_error(struct writ_rego_error *err, const char *code, const char *what, const char *detail)
+{
+	memset(err, 0, sizeof(*err));
+	snprintf(err->code, sizeof(err->code), "%s", code);
+	snprintf(err->message, sizeof(err->message), "%s%s", what, detail);
+}
+
+/* ---------------------------------------------------------------------------
+ * The query's variables.
+ */
+
+static void add_term_vars(struct qrun *q, const struct rego_term *t);
+
+static void
+add_var(struct qrun *q, const char *name)
+{
+	if (strcmp(name, "_") == 0 || name[0] == '$' || strcmp(name, "input") == 0 ||
+	    strcmp(name, "data") == 0)
+		return;
+	if (!rego_ns_add(&q->vars, name))
+		q->oom = true;
+}
+
+static void
+add_term_vars(struct qrun *q, const struct rego_term *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	switch (t->kind) {
+	case REGO_T_VAR:
+		if (!(t->flags & REGO_TF_WILDCARD))
+			add_var(q, t->text);
+		break;
+	case REGO_T_REF:
+	case REGO_T_ARRAY:
+	case REGO_T_SET:
+	case REGO_T_CALL:
+		for (i = t->kind == REGO_T_CALL ? 1 : 0; i < t->items.n; i++)
+			add_term_vars(q, t->items.v[i]);
+		break;
+	case REGO_T_OBJECT:
+		for (i = 0; i < t->items.n; i++) {
+			add_term_vars(q, t->keys.v[i]);
+			add_term_vars(q, t->items.v[i]);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+collect_vars(struct qrun *q, const struct rego_body *body)
+{
+	size_t i, j;
+
+	for (i = 0; i < body->exprs.n; i++) {
+		const struct rego_expr *x = body->exprs.v[i];
+
+		for (j = 0; j < x->vars.n; j++)
+			add_term_vars(q, x->vars.v[j]);
+		if (x->kind != REGO_E_EVERY)
+			add_term_vars(q, x->term);
+	}
+}
+
+/* ---------------------------------------------------------------------------
+ * Output.
+ */
+
+/* The source text of expression i of the query. */
+static void
+expr_text(const struct qrun *q, size_t i, const char **s, size_t *len)
+{
+	const struct rego_body *b = q->e->query;
+	const char *p = q->src, *end;
+	uint32_t line = 1;
+
+	while (line < b->exprs.v[i]->loc.line && *p != '\0')
+		if (*p++ == '\n')
+			line++;
+	p += b->exprs.v[i]->loc.col > 0 ? b->exprs.v[i]->loc.col - 1 : 0;
+	end = p;
+	while (*end != '\0' && *end != '\n' && *end != ';')
+		end++;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+		end--;
+	*s = p;
+	*len = (size_t)(end - p);
+}
+
+/* The value of each query variable: the newest binding of its name, in one pass. */
+static void
+bind_values(struct qrun *q)
+{
+	const struct rego_ev *e = q->e;
+	size_t i;
+
+	memset(q->vals, 0, q->vars.n * sizeof(*q->vals));
+	memset(q->seen, 0, q->vars.n * sizeof(*q->seen));
+	for (i = e->ntrail; i > 0; i--) {
+		const struct rego_binding *b = &e->trail[i - 1];
+		long k = rego_ns_index(&q->vars, b->name);
+
+		if (k >= 0 && !q->seen[k]) {
+			q->seen[k] = true;
+			q->vals[k] = b->val; /* NULL: declared but unbound */
+		}
+	}
+}
+
+static writ_rc
+write_solution(struct qrun *q)
+{
+	struct writ_buf *o = q->out;
+	struct writ_err we = {0};
+	const struct rego_body *b = q->e->query;
+	size_t i, n = 0;
+	writ_rc rc;
+
+	rc = writ_buf_appends(o, q->nsols > 0 ? ",{\"expressions\":[" : "{\"expressions\":[");
+	for (i = 0; i < b->exprs.n && rc == WRIT_OK; i++) {
+		const struct rego_val *v = q->e->qvals[i] != NULL ? q->e->qvals[i] : &rego_true_val;
+		const char *s;
+		size_t len;
+
+		expr_text(q, i, &s, &len);
+		rc = writ_buf_appends(o, i > 0 ? ",{\"value\":" : "{\"value\":");
+		if (rc == WRIT_OK)
+			rc = rego_json_write(o, v, NULL, &we);
+		if (rc == WRIT_OK)
+			rc = writ_buf_appends(o, ",\"text\":");
+		if (rc == WRIT_OK)
+			rc = writ_buf_append_json_str(o, s, len);
+		if (rc == WRIT_OK)
+			rc = writ_buf_appendf(o, ",\"location\":{\"row\":%u,\"col\":%u}}",
+			    b->exprs.v[i]->loc.line, b->exprs.v[i]->loc.col);
+	}
+	if (rc == WRIT_OK)
+		rc = writ_buf_appends(o, "]");
+	bind_values(q);
+	for (i = 0; i < q->vars.n && rc == WRIT_OK; i++) {
+		if (q->vals[i] == NULL)
+			continue;
+		rc = writ_buf_appends(o, n++ > 0 ? "," : ",\"bindings\":{");
+		if (rc == WRIT_OK)
+			rc = writ_buf_append_json_str(o, q->vars.v[i], strlen(q->vars.v[i]));
+		if (rc == WRIT_OK)
+			rc = writ_buf_appends(o, ":");
+		if (rc == WRIT_OK)
+			rc = rego_json_write(o, q->vals[i], NULL, &we);
+	}
+	if (rc == WRIT_OK && n > 0)
+		rc = writ_buf_appends(o, "}");
+	if (rc == WRIT_OK)
+		rc = writ_buf_appends(o, "}");
+	q->nsols++;
+	return rc;
+}
+
+static int
+solution_k(struct rego_ev *e, void *arg, const struct rego_val *v)
+{
+	struct qrun *q = arg;
+	writ_rc rc;
+
+	(void)v;
+	if ((rc = write_solution(q)) != WRIT_OK)
+		return rego_ev_fail(e, "eval_cancel_error", NULL,
+		    "the result exceeds its size limit (%s)", writ_rc_name(rc));
+	return EV_OK;
+}
+
+/* ---------------------------------------------------------------------------
+ * Evaluation.
+ */
+
+/*
+ * A query of one expression that is a value or a call other than `=` and
+ * `:=` answers its value even when that is false, as OPA does (`opa eval
+ * 'data.authz.allow'` prints false, `1 == 2` prints false, while `1 = 2` and
+ * `x == 1; true` are undefined when they fail).
+ */
+static bool
+single_value(struct rego_ev *e, const struct rego_body *body)
+{
+	const struct rego_expr *x;
+	const char *name;
+
+	if (body->exprs.n != 1)
+		return false;
+	x = body->exprs.v[0];
+	if (x->negated || x->with.n > 0 || (x->kind != REGO_E_TERM && x->kind != REGO_E_CALL))
+		return false;
+	if (x->term->kind != REGO_T_CALL)
+		return x->kind == REGO_E_TERM;
+	name = rego_ev_op_name(e, x->term->items.v[0]);
+	return name == NULL || (strcmp(name, "eq") != 0 && strcmp(name, "assign") != 0);
+}
+
+struct single_arg {
+	struct rego_k k;
+};
+
+static int
+single_k(struct rego_ev *e, void *arg, const struct rego_val *v)
+{
+	struct single_arg *sa = arg;
+
+	e->qvals[0] = v;
+	return sa->k.fn(e, sa->k.arg, v);
+}
+
+static int
+single_expr(struct rego_ev *e, const struct rego_expr *x, struct rego_k k)
+{
+	struct single_arg sa = {k};
+
+	if (x->term->kind == REGO_T_CALL)
+		return rego_ev_call(e, x->term, (struct rego_k){single_k, &sa});
+	return rego_ev_term(e, x->term, (struct rego_k){single_k, &sa});
+}
+
+static int
+input_k(struct rego_ev *e, void *arg, const struct rego_val *v)
+{
+	(void)e;
+	*(const struct rego_val **)arg = v;
+	return EV_STOP;
+}
+
+static writ_rc
+load_input(struct rego_ev *e, const struct writ_rego_eval_opts *o)
+{
+	struct writ_err we = {0};
+	struct rego_diag d = {0};
+	struct rego_term *t = NULL;
+	writ_rc rc;
+	int r;
+
+	if (o->input_json != NULL) {
+		rc = rego_json_parse(e->a, o->input_json, o->input_len, NULL, &e->input, &we);
+		if (rc != WRIT_OK)
+			set_error(e->err, "invalid_input", "input: ", we.msg);
+		return rc;
+	}
+	if (o->input_term == NULL)
+		return WRIT_OK;
+	rc = rego_parse_term(
+	    e->a, "input", o->input_term, strlen(o->input_term), NULL, &t, &d, NULL);
+	if (rc != WRIT_OK) {
+		set_error(e->err, "rego_parse_error", "input: ", d.msg);
+		return rc;
+	}
+	r = rego_ev_term(e, t, (struct rego_k){input_k, &e->input});
+	if (r == EV_HALT)
+		return WRIT_EINVAL;
+	return WRIT_OK;
+}
+
+/* The return code of a halted evaluation: limits, memory, or the policy's error. */
+static writ_rc
+halt_rc(const struct writ_rego_error *err)
+{
+	if (strcmp(err->code, "eval_cancel_error") == 0)
+		return WRIT_ELIMIT;
+	if (strcmp(err->code, "eval_internal_error") == 0)
+		return WRIT_ENOMEM;
+	return WRIT_EINVAL;
+}
+
+static writ_rc
+run_query(struct rego_ev *e, const struct writ_rego_eval_opts *o, struct writ_buf *result)
+{
+	struct rego_diag d = {0};
+	struct qrun q = {.e = e, .src = o->query};
+	struct rego_body *body = NULL;
+	struct writ_buf out;
+	writ_rc rc;
+	int r;
+
+	rc = rego_parse_query(e->a, "query", o->query, strlen(o->query), NULL, &body, &d, NULL);
+	if (rc != WRIT_OK) {
+		struct rego_loc loc = {"query", d.line, d.col};
+
+		rego_ev_fail(e, d.code != NULL ? d.code : "rego_parse_error", &loc, "%s", d.msg);
+		return rc;
+	}
+	if ((rc = rego_check_query(e->b, e->a, body, e->err)) != WRIT_OK)
+		return rc;
+	e->query = body;
+	if ((e->qvals = writ_arena_calloc(e->a, body->exprs.n + 1, sizeof(*e->qvals))) == NULL) {
+		rego_ev_oom(e, WRIT_ELIMIT, NULL);
+		return WRIT_ELIMIT;
+	}
+	rego_ns_init(&q.vars, e->a);
+	collect_vars(&q, body);
+	q.vals = writ_arena_calloc(e->a, q.vars.n + 1, sizeof(*q.vals));
+	q.seen = writ_arena_calloc(e->a, q.vars.n + 1, sizeof(*q.seen));
+	if (q.oom || q.vals == NULL || q.seen == NULL) {
+		rego_ev_oom(e, WRIT_ELIMIT, NULL);
+		return WRIT_ELIMIT;
+	}
+	writ_buf_init(&out, result->max);
+	q.out = &out;
+	rc = writ_buf_appends(&out, "[");
+	if (rc == WRIT_OK) {
+		r = single_value(e, body)
+		    ? single_expr(e, body->exprs.v[0], (struct rego_k){solution_k, &q})
+		    : rego_ev_body(e, body, 0, (struct rego_k){solution_k, &q});
+		if (r == EV_HALT)
+			rc = halt_rc(e->err);
+	}
+	if (rc == WRIT_OK)
+		rc = writ_buf_appends(&out, "]");
+	if (rc == WRIT_OK)
+		rc = writ_buf_append(result, out.ptr, out.len);
+	writ_buf_free(&out);
+	return rc;
+}
+
+/*
+ * How much of this thread's C stack an evaluation may use: what is left
+ * below the caller's frame less a reserve for builtins and libc.
+ */
+static size_t
+stack_budget(uintptr_t here)
+{
+	pthread_attr_t attr;
+	void *addr = NULL;
+	size_t size = 0, left;
+
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return 256 << 10;
+	if (pthread_attr_getstack(&attr, &addr, &size) != 0)
+		size = 0;
+	pthread_attr_destroy(&attr);
+	if (size == 0 || here <= (uintptr_t)addr || here - (uintptr_t)addr > size)
+		return 256 << 10;
+	left = here - (uintptr_t)addr;
+	return left > STACK_RESERVE + (64 << 10) ? left - STACK_RESERVE : 64 << 10;
 }
 
 writ_rc
 writ_rego_eval(const struct writ_rego_bundle *b, const struct writ_rego_eval_opts *o,
     struct writ_buf *result, struct writ_rego_error *err)
 {
-	(void)b;
-	(void)o;
-	(void)result;
-	return unimplemented(err);
+	struct rego_ev e = {0};
+	int64_t sec;
+	long nsec;
+	writ_rc rc;
+
+	memset(err, 0, sizeof(*err));
+	if (b == NULL || o == NULL || o->query == NULL) {
+		set_error(err, "invalid_argument", "no bundle or no query", "");
+		return WRIT_EINVAL;
+	}
+	e.b = b;
+	e.err = err;
+	e.stack_base = (uintptr_t)&e;
+	e.stack_budget = stack_budget(e.stack_base);
+	e.data = b->data;
+	e.strict = o->strict_builtin_errors;
+	e.max_steps = o->limits.max_steps ? o->limits.max_steps : DEFAULT_MAX_STEPS;
+	e.deadline_ms = writ_time_mono_ms() +
+	    (o->limits.timeout_ms ? o->limits.timeout_ms : DEFAULT_TIMEOUT_MS);
+	e.now_ns = o->now_ns;
+	if (e.now_ns == 0) {
+		writ_time_now_ns(&sec, &nsec);
+		e.now_ns = sec * 1000000000 + nsec;
+	}
+	e.a = writ_arena_new(o->limits.max_bytes ? o->limits.max_bytes : DEFAULT_MAX_BYTES, 0);
+	if (e.a == NULL) {
+		set_error(err, "eval_internal_error", "out of memory", "");
+		return WRIT_ENOMEM;
+	}
+	e.memo = writ_arena_calloc(e.a, b->nnodes + 1, sizeof(*e.memo));
+	e.ovr = writ_arena_calloc(e.a, b->nnodes + 1, sizeof(*e.ovr));
+	e.gen = 1;
+	if (e.memo == NULL || e.ovr == NULL) {
+		set_error(err, "eval_internal_error", "out of memory", "");
+		rc = WRIT_ENOMEM;
+	} else if ((rc = load_input(&e, o)) == WRIT_OK) {
+		rc = run_query(&e, o, result);
+	}
+	writ_arena_free(e.a);
+	return rc;
 }

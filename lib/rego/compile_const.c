@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The constants of a bundle: every number and string term of every module
+ * converted once into a value in the bundle's arena, found again by the
+ * term's address (an open-addressing table), so that evaluations do not
+ * convert literals on each use.
+ */
+#include <string.h>
+
+#include "writ/base.h"
+
+#include "rego/eval.h"
+
+struct cst {
+	struct writ_rego_bundle *b;
+	size_t n;
+	writ_rc rc;
+};
+
+static void walk_body(struct cst *c, const struct rego_body *b);
+
+static uint64_t
+ptr_hash(const void *p)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Count (table == NULL) or convert and insert a scalar term. */
+static void
+add_const(struct cst *c, const struct rego_term *t)
+{
+	struct writ_rego_bundle *b = c->b;
+	const struct rego_val *v = NULL;
+	struct writ_err we = {0};
+	size_t j;
+	writ_rc rc;
+
+	if (t->kind != REGO_T_NUMBER && t->kind != REGO_T_STRING)
+		return;
+	if (b->consts == NULL) {
+		c->n++;
+		return;
+	}
+	if (t->kind == REGO_T_NUMBER)
+		rc = rego_number_parse(b->arena, t->text, strlen(t->text), &v, &we);
+	else
+		rc = rego_string_borrow(b->arena, t->text, t->len, &v, &we);
+	if (rc != WRIT_OK) {
+		if (rc == WRIT_ENOMEM)
+			c->rc = rc;
+		return; /* left to the evaluator, which reports it */
+	}
+	for (j = ptr_hash(t) & (b->nconsts - 1); b->consts[j].term != NULL;
+	     j = (j + 1) & (b->nconsts - 1))
+		if (b->consts[j].term == t)
+			return;
+	b->consts[j].term = t;
+	b->consts[j].val = v;
+}
+
+static void
+walk_term(struct cst *c, const struct rego_term *t)
+{
+	size_t i;
+
+	if (t == NULL || c->rc != WRIT_OK)
+		return;
+	add_const(c, t);
+	for (i = 0; i < t->items.n; i++)
+		walk_term(c, t->items.v[i]);
+	for (i = 0; i < t->keys.n; i++)
+		walk_term(c, t->keys.v[i]);
+	for (i = 0; i < t->parts.n; i++)
+		walk_term(c, t->parts.v[i]->term);
+	walk_term(c, t->key);
+	walk_term(c, t->head);
+	walk_body(c, t->body);
+}
+
+static void
+walk_body(struct cst *c, const struct rego_body *b)
+{
+	size_t i, j;
+
+	for (i = 0; b != NULL && i < b->exprs.n; i++) {
+		const struct rego_expr *x = b->exprs.v[i];
+
+		walk_term(c, x->term);
+		walk_term(c, x->key);
+		walk_term(c, x->value);
+		walk_term(c, x->domain);
+		walk_body(c, x->body);
+		for (j = 0; j < x->with.n; j++)
+			walk_term(c, x->with.v[j]->value);
+	}
+}
+
+static void
+walk_all(struct cst *c)
+{
+	const struct writ_rego_bundle *b = c->b;
+	size_t i, j, k;
+
+	for (i = 0; i < b->nmods; i++) {
+		const struct rego_module *m = b->mods[i].m;
+
+		for (j = 0; j < m->rules.n; j++) {
+			const struct rego_rule *r;
+
+			for (r = m->rules.v[j]; r != NULL; r = r->els) {
+				walk_term(c, r->ref);
+				for (k = 0; k < r->args.n; k++)
+					walk_term(c, r->args.v[k]);
+				walk_term(c, r->key);
+				walk_term(c, r->value);
+				walk_body(c, r->body);
+			}
+		}
+	}
+}
+
+writ_rc
+rego_compile_consts(struct writ_rego_bundle *b)
+{
+	struct cst c = {.b = b};
+	size_t cap = 16;
+
+	walk_all(&c);
+	while (cap < 2 * c.n)
+		cap *= 2;
+	if ((b->consts = writ_arena_calloc(b->arena, cap, sizeof(*b->consts))) == NULL)
+		return WRIT_ENOMEM;
+	b->nconsts = cap;
+	walk_all(&c);
+	return c.rc;
+}
+
+const struct rego_val *
+rego_bundle_const(const struct writ_rego_bundle *b, const struct rego_term *t)
+{
+	size_t j;
+
+	if (b->consts == NULL)
+		return NULL;
+	for (j = ptr_hash(t) & (b->nconsts - 1); b->consts[j].term != NULL;
+	     j = (j + 1) & (b->nconsts - 1))
+		if (b->consts[j].term == t)
+			return b->consts[j].val;
+	return NULL;
+}
