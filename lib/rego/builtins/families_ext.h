@@ -18,6 +18,7 @@ extern const struct rego_builtin_family rego_family_crypto;
 extern const struct rego_builtin_family rego_family_x509;
 extern const struct rego_builtin_family rego_family_jwt;
 extern const struct rego_builtin_family rego_family_yaml;
+extern const struct rego_builtin_family rego_family_graph;
 
 /*
  * The first YAML document of (s, len) as a value in c->arena (null for an

@@ -43,6 +43,7 @@ static const struct rego_builtin_family *const families[] = {
 	&rego_family_jsonpatch,
 	&rego_family_x509_keys,
 	&rego_family_graphql,
+	&rego_family_graph,
 };
 
 static const struct rego_builtin **sorted;

@@ -70,6 +70,32 @@ parse_number(struct rego_bctx *c, const char *s, size_t len, const struct rego_v
 	return REGO_B_UNDEF;
 }
 
+/*
+ * Go's ParseFloat accepts "inf", "infinity" and "nan" in any case with an
+ * optional sign; OPA refuses them as a type error, since Rego has no such
+ * numbers.
+ */
+static bool
+is_inf_or_nan(const char *s, size_t len)
+{
+	static const char *const words[] = {"inf", "infinity", "nan"};
+	size_t i, j;
+
+	if (len > 0 && (s[0] == '+' || s[0] == '-')) {
+		s++;
+		len--;
+	}
+	for (i = 0; i < WRIT_ARRAY_LEN(words); i++) {
+		if (strlen(words[i]) != len)
+			continue;
+		for (j = 0; j < len && (s[j] | 0x20) == words[i][j]; j++)
+			;
+		if (j == len)
+			return true;
+	}
+	return false;
+}
+
 static enum rego_bres
 bi_to_number(struct rego_bctx *c, const struct rego_val *const *args, const struct rego_val **out)
 {
@@ -85,6 +111,8 @@ bi_to_number(struct rego_bctx *c, const struct rego_val *const *args, const stru
 		*out = v;
 		return REGO_B_OK;
 	case REGO_STRING:
+		if (is_inf_or_nan(v->u.s, v->len))
+			return rego_berr_operand(c, 1, "valid number string", v);
 		if (v->len > REGO_NUM_MAX_LEN)
 			return rego_berr(c, "strconv.ParseFloat: parsing %.40s...: value out of range",
 			    v->u.s);
