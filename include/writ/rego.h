@@ -26,6 +26,7 @@
 #include "writ/base.h"
 
 struct writ_rego_bundle;
+struct writ_rego_prepared;
 
 /* One error.  Empty strings and zero positions when not known. */
 struct writ_rego_error {
@@ -94,7 +95,7 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_compile(const struct writ_rego_compil
 WRIT_API void writ_rego_bundle_free(struct writ_rego_bundle *b);
 
 struct writ_rego_eval_opts {
-	const char *query;      /* e.g. "data.authz.allow = x"; required */
+	const char *query;      /* e.g. "data.authz.allow = x"; required by writ_rego_eval */
 	const char *input_json; /* the input document as JSON, or NULL */
 	size_t input_len;
 	const char *input_term; /* or the input as a Rego term (NUL-terminated), or NULL */
@@ -113,6 +114,40 @@ struct writ_rego_eval_opts {
  * result is unchanged.
  */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_eval(const struct writ_rego_bundle *b,
+    const struct writ_rego_eval_opts *o, struct writ_buf *result, struct writ_rego_error *err);
+
+/*
+ * Prepare a query for repeated evaluation: parse it, check it against the
+ * bundle b and order its literals once (writ_rego_eval does this on every
+ * call).  b is borrowed and must outlive the prepared query; query is
+ * copied.  On success *out gets a prepared query to free with
+ * writ_rego_prepared_free; on failure err has the error (rego_parse_error,
+ * rego_compile_error, rego_unsafe_var_error, ...) and *out is unchanged.
+ * Returns WRIT_OK, WRIT_EINVAL (no bundle or query), WRIT_EPARSE or another
+ * compile error's code, or WRIT_ENOMEM.
+ *
+ * A prepared query is immutable: any number of threads may evaluate it at
+ * once, as they may share its bundle.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_prepare(const struct writ_rego_bundle *b,
+    const char *query, struct writ_rego_prepared **out, struct writ_rego_error *err);
+/* Free a prepared query (no evaluation of it may be running); accepts NULL. */
+WRIT_API void writ_rego_prepared_free(struct writ_rego_prepared *p);
+
+/*
+ * Evaluate the prepared query p with the input, clock and limits of o
+ * (o->query is ignored).  The result set is appended to result as for
+ * writ_rego_eval, so a caller may reset one buffer and reuse it for every
+ * decision; on failure result is left as it was (its capacity may have
+ * grown) and err has the error.  Returns WRIT_OK, WRIT_ELIMIT (a limit:
+ * eval_cancel_error), WRIT_EINVAL (the policy's error, or bad input),
+ * WRIT_ENOMEM.
+ *
+ * Each thread keeps one evaluation arena and memo between calls, reset
+ * after each, so a steady stream of decisions allocates nothing new; the
+ * limits still apply to each call on its own.  Thread safe.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_eval_prepared(const struct writ_rego_prepared *p,
     const struct writ_rego_eval_opts *o, struct writ_buf *result, struct writ_rego_error *err);
 
 #endif /* WRIT_REGO_H */

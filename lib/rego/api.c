@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The public entry points of include/writ/rego.h: compile (compile.c does
- * the work), free, and evaluate a query: parse it, set up the evaluation's
- * arena, limits, input and memo, run the query, and print each solution as
- * `opa eval` prints its "result" member.
+ * the work), free, prepare a query (parse, check and order it once, and
+ * write down what its output needs: each expression's text and location,
+ * each variable's JSON key), and evaluate a prepared query: set up the
+ * evaluation's arena and memo (the thread's, evpool.c), limits and input,
+ * run the query, and print each solution as `opa eval` prints its "result"
+ * member straight into the caller's buffer.  writ_rego_eval is prepare,
+ * evaluate and free in one call.
  */
 #define _GNU_SOURCE /* pthread_getattr_np: the size of the thread's stack */
 #include <pthread.h>
@@ -14,6 +18,7 @@
 
 #include "rego/ast.h"
 #include "rego/eval.h"
+#include "rego/evpool.h"
 #include "rego/value.h"
 
 /* Defaults for zero limits (docs/CONFIGURATION.md). */
@@ -24,14 +29,32 @@
 /* C stack kept free below an evaluation's deepest frame (builtins, libc, sanitizers). */
 #define STACK_RESERVE ((size_t)256 << 10)
 
+/* A string precomputed by writ_rego_prepare. */
+struct pstr {
+	const char *s;
+	size_t len;
+};
+
+/* A query parsed, checked and reordered once, evaluated any number of times. */
+struct writ_rego_prepared {
+	const struct writ_rego_bundle *b; /* borrowed */
+	struct writ_arena *a;             /* everything below */
+	const char *src;                  /* the query's text */
+	struct rego_body *body;
+	bool single;              /* answers its value even when false (single_value) */
+	struct rego_nameset vars; /* the query's variables, in order of appearance */
+	struct pstr *keys;        /* per variable: its name as a JSON key with the ':' */
+	struct pstr *tails;       /* per expression: its "text" and "location" members */
+	bool oom;
+};
+
+/* One run of a prepared query. */
 struct qrun {
+	const struct writ_rego_prepared *p;
 	struct rego_ev *e;
 	struct writ_buf *out;
-	const char *src;
-	struct rego_nameset vars;     /* the query's variables, in order of appearance */
 	const struct rego_val **vals; /* per variable: its value in the current solution */
 	bool *seen;
-	bool oom;
 	size_t nsols;
 };
 
@@ -59,6 +82,7 @@ writ_rego_bundle_free(struct writ_rego_bundle *b)
 {
 	if (b == NULL)
 		return;
+	rego_evpool_forget();
 	writ_arena_free(b->arena);
 	writ_free(b);
 }
@@ -75,20 +99,20 @@ set_error(struct writ_rego_error *err, const char *code, const char *what, const
  * The query's variables.
  */
 
-static void add_term_vars(struct qrun *q, const struct rego_term *t);
+static void add_term_vars(struct writ_rego_prepared *p, const struct rego_term *t);
 
 static void
-add_var(struct qrun *q, const char *name)
+add_var(struct writ_rego_prepared *p, const char *name)
 {
 	if (strcmp(name, "_") == 0 || name[0] == '$' || strcmp(name, "input") == 0 ||
 	    strcmp(name, "data") == 0)
 		return;
-	if (!rego_ns_add(&q->vars, name))
-		q->oom = true;
+	if (!rego_ns_add(&p->vars, name))
+		p->oom = true;
 }
 
 static void
-add_term_vars(struct qrun *q, const struct rego_term *t)
+add_term_vars(struct writ_rego_prepared *p, const struct rego_term *t)
 {
 	size_t i;
 
@@ -97,19 +121,19 @@ add_term_vars(struct qrun *q, const struct rego_term *t)
 	switch (t->kind) {
 	case REGO_T_VAR:
 		if (!(t->flags & REGO_TF_WILDCARD))
-			add_var(q, t->text);
+			add_var(p, t->text);
 		break;
 	case REGO_T_REF:
 	case REGO_T_ARRAY:
 	case REGO_T_SET:
 	case REGO_T_CALL:
 		for (i = t->kind == REGO_T_CALL ? 1 : 0; i < t->items.n; i++)
-			add_term_vars(q, t->items.v[i]);
+			add_term_vars(p, t->items.v[i]);
 		break;
 	case REGO_T_OBJECT:
 		for (i = 0; i < t->items.n; i++) {
-			add_term_vars(q, t->keys.v[i]);
-			add_term_vars(q, t->items.v[i]);
+			add_term_vars(p, t->keys.v[i]);
+			add_term_vars(p, t->items.v[i]);
 		}
 		break;
 	default:
@@ -118,43 +142,97 @@ add_term_vars(struct qrun *q, const struct rego_term *t)
 }
 
 static void
-collect_vars(struct qrun *q, const struct rego_body *body)
+collect_vars(struct writ_rego_prepared *p)
 {
+	const struct rego_body *body = p->body;
 	size_t i, j;
 
 	for (i = 0; i < body->exprs.n; i++) {
 		const struct rego_expr *x = body->exprs.v[i];
 
 		for (j = 0; j < x->vars.n; j++)
-			add_term_vars(q, x->vars.v[j]);
+			add_term_vars(p, x->vars.v[j]);
 		if (x->kind != REGO_E_EVERY)
-			add_term_vars(q, x->term);
+			add_term_vars(p, x->term);
 	}
 }
 
 /* ---------------------------------------------------------------------------
- * Output.
+ * Output: what does not depend on the solution is written once, by prepare.
  */
 
 /* The source text of expression i of the query. */
 static void
-expr_text(const struct qrun *q, size_t i, const char **s, size_t *len)
+expr_text(const struct writ_rego_prepared *p, size_t i, const char **s, size_t *len)
 {
-	const struct rego_body *b = q->e->query;
-	const char *p = q->src, *end;
+	const struct rego_body *b = p->body;
+	const char *c = p->src, *end;
 	uint32_t line = 1;
 
-	while (line < b->exprs.v[i]->loc.line && *p != '\0')
-		if (*p++ == '\n')
+	while (line < b->exprs.v[i]->loc.line && *c != '\0')
+		if (*c++ == '\n')
 			line++;
-	p += b->exprs.v[i]->loc.col > 0 ? b->exprs.v[i]->loc.col - 1 : 0;
-	end = p;
+	c += b->exprs.v[i]->loc.col > 0 ? b->exprs.v[i]->loc.col - 1 : 0;
+	end = c;
 	while (*end != '\0' && *end != '\n' && *end != ';')
 		end++;
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+	while (end > c && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
 		end--;
-	*s = p;
-	*len = (size_t)(end - p);
+	*s = c;
+	*len = (size_t)(end - c);
+}
+
+/* Copy what was written to w into the prepared query's arena. */
+static writ_rc
+keep_buf(struct writ_rego_prepared *p, struct writ_buf *w, struct pstr *out)
+{
+	char *s = writ_arena_strndup(p->a, w->ptr != NULL ? w->ptr : "", w->len);
+
+	if (s == NULL)
+		return WRIT_ENOMEM;
+	out->s = s;
+	out->len = w->len;
+	writ_buf_reset(w);
+	return WRIT_OK;
+}
+
+/* Each expression's "text" and "location", each variable's key. */
+static writ_rc
+prepare_output(struct writ_rego_prepared *p)
+{
+	const struct rego_body *b = p->body;
+	struct writ_buf w;
+	size_t i;
+	writ_rc rc = WRIT_OK;
+
+	p->tails = writ_arena_calloc(p->a, b->exprs.n + 1, sizeof(*p->tails));
+	p->keys = writ_arena_calloc(p->a, p->vars.n + 1, sizeof(*p->keys));
+	if (p->tails == NULL || p->keys == NULL)
+		return WRIT_ENOMEM;
+	writ_buf_init(&w, 0);
+	for (i = 0; i < b->exprs.n && rc == WRIT_OK; i++) {
+		const char *s;
+		size_t len;
+
+		expr_text(p, i, &s, &len);
+		rc = writ_buf_appends(&w, ",\"text\":");
+		if (rc == WRIT_OK)
+			rc = writ_buf_append_json_str(&w, s, len);
+		if (rc == WRIT_OK)
+			rc = writ_buf_appendf(&w, ",\"location\":{\"row\":%u,\"col\":%u}}",
+			    b->exprs.v[i]->loc.line, b->exprs.v[i]->loc.col);
+		if (rc == WRIT_OK)
+			rc = keep_buf(p, &w, &p->tails[i]);
+	}
+	for (i = 0; i < p->vars.n && rc == WRIT_OK; i++) {
+		rc = writ_buf_append_json_str(&w, p->vars.v[i], strlen(p->vars.v[i]));
+		if (rc == WRIT_OK)
+			rc = writ_buf_appends(&w, ":");
+		if (rc == WRIT_OK)
+			rc = keep_buf(p, &w, &p->keys[i]);
+	}
+	writ_buf_free(&w);
+	return rc == WRIT_OK ? WRIT_OK : WRIT_ENOMEM;
 }
 
 /* The value of each query variable: the newest binding of its name, in one pass. */
@@ -162,13 +240,14 @@ static void
 bind_values(struct qrun *q)
 {
 	const struct rego_ev *e = q->e;
+	const struct rego_nameset *vars = &q->p->vars;
 	size_t i;
 
-	memset(q->vals, 0, q->vars.n * sizeof(*q->vals));
-	memset(q->seen, 0, q->vars.n * sizeof(*q->seen));
+	memset(q->vals, 0, vars->n * sizeof(*q->vals));
+	memset(q->seen, 0, vars->n * sizeof(*q->seen));
 	for (i = e->ntrail; i > 0; i--) {
 		const struct rego_binding *b = &e->trail[i - 1];
-		long k = rego_ns_index(&q->vars, b->name);
+		long k = rego_ns_index(vars, b->name);
 
 		if (k >= 0 && !q->seen[k]) {
 			q->seen[k] = true;
@@ -180,41 +259,31 @@ bind_values(struct qrun *q)
 static writ_rc
 write_solution(struct qrun *q)
 {
+	const struct writ_rego_prepared *p = q->p;
 	struct writ_buf *o = q->out;
 	struct writ_err we = {0};
-	const struct rego_body *b = q->e->query;
 	size_t i, n = 0;
 	writ_rc rc;
 
 	rc = writ_buf_appends(o, q->nsols > 0 ? ",{\"expressions\":[" : "{\"expressions\":[");
-	for (i = 0; i < b->exprs.n && rc == WRIT_OK; i++) {
+	for (i = 0; i < p->body->exprs.n && rc == WRIT_OK; i++) {
 		const struct rego_val *v = q->e->qvals[i] != NULL ? q->e->qvals[i] : &rego_true_val;
-		const char *s;
-		size_t len;
 
-		expr_text(q, i, &s, &len);
 		rc = writ_buf_appends(o, i > 0 ? ",{\"value\":" : "{\"value\":");
 		if (rc == WRIT_OK)
 			rc = rego_json_write(o, v, NULL, &we);
 		if (rc == WRIT_OK)
-			rc = writ_buf_appends(o, ",\"text\":");
-		if (rc == WRIT_OK)
-			rc = writ_buf_append_json_str(o, s, len);
-		if (rc == WRIT_OK)
-			rc = writ_buf_appendf(o, ",\"location\":{\"row\":%u,\"col\":%u}}",
-			    b->exprs.v[i]->loc.line, b->exprs.v[i]->loc.col);
+			rc = writ_buf_append(o, p->tails[i].s, p->tails[i].len);
 	}
 	if (rc == WRIT_OK)
 		rc = writ_buf_appends(o, "]");
 	bind_values(q);
-	for (i = 0; i < q->vars.n && rc == WRIT_OK; i++) {
+	for (i = 0; i < p->vars.n && rc == WRIT_OK; i++) {
 		if (q->vals[i] == NULL)
 			continue;
 		rc = writ_buf_appends(o, n++ > 0 ? "," : ",\"bindings\":{");
 		if (rc == WRIT_OK)
-			rc = writ_buf_append_json_str(o, q->vars.v[i], strlen(q->vars.v[i]));
-		if (rc == WRIT_OK)
-			rc = writ_buf_appends(o, ":");
+			rc = writ_buf_append(o, p->keys[i].s, p->keys[i].len);
 		if (rc == WRIT_OK)
 			rc = rego_json_write(o, q->vals[i], NULL, &we);
 	}
@@ -338,52 +407,39 @@ halt_rc(const struct writ_rego_error *err)
 }
 
 static writ_rc
-run_query(struct rego_ev *e, const struct writ_rego_eval_opts *o, struct writ_buf *result)
+run_query(struct rego_ev *e, const struct writ_rego_prepared *p, struct writ_buf *result)
 {
-	struct rego_diag d = {0};
-	struct qrun q = {.e = e, .src = o->query};
-	struct rego_body *body = NULL;
-	struct writ_buf out;
+	struct qrun q = {.p = p, .e = e, .out = result};
+	size_t start = result->len;
 	writ_rc rc;
 	int r;
 
-	rc = rego_parse_query(e->a, "query", o->query, strlen(o->query), NULL, &body, &d, NULL);
-	if (rc != WRIT_OK) {
-		struct rego_loc loc = {"query", d.line, d.col};
-
-		rego_ev_fail(e, d.code != NULL ? d.code : "rego_parse_error", &loc, "%s", d.msg);
-		return rc;
-	}
-	if ((rc = rego_check_query(e->b, e->a, body, e->err)) != WRIT_OK)
-		return rc;
-	e->query = body;
-	if ((e->qvals = writ_arena_calloc(e->a, body->exprs.n + 1, sizeof(*e->qvals))) == NULL) {
+	e->query = p->body;
+	e->qvals = writ_arena_calloc(e->a, p->body->exprs.n + 1, sizeof(*e->qvals));
+	q.vals = writ_arena_calloc(e->a, p->vars.n + 1, sizeof(*q.vals));
+	q.seen = writ_arena_calloc(e->a, p->vars.n + 1, sizeof(*q.seen));
+	if (e->qvals == NULL || q.vals == NULL || q.seen == NULL) {
 		rego_ev_oom(e, WRIT_ELIMIT, NULL);
 		return WRIT_ELIMIT;
 	}
-	rego_ns_init(&q.vars, e->a);
-	collect_vars(&q, body);
-	q.vals = writ_arena_calloc(e->a, q.vars.n + 1, sizeof(*q.vals));
-	q.seen = writ_arena_calloc(e->a, q.vars.n + 1, sizeof(*q.seen));
-	if (q.oom || q.vals == NULL || q.seen == NULL) {
-		rego_ev_oom(e, WRIT_ELIMIT, NULL);
-		return WRIT_ELIMIT;
-	}
-	writ_buf_init(&out, result->max);
-	q.out = &out;
-	rc = writ_buf_appends(&out, "[");
+	/* Written straight into result, which is cut back to what it was on failure. */
+	rc = writ_buf_appends(result, "[");
 	if (rc == WRIT_OK) {
-		r = single_value(e, body)
-		    ? single_expr(e, body->exprs.v[0], (struct rego_k){solution_k, &q})
-		    : rego_ev_body(e, body, 0, (struct rego_k){solution_k, &q});
+		r = p->single ? single_expr(e, p->body->exprs.v[0], (struct rego_k){solution_k, &q})
+		              : rego_ev_body(e, p->body, 0, (struct rego_k){solution_k, &q});
 		if (r == EV_HALT)
 			rc = halt_rc(e->err);
 	}
 	if (rc == WRIT_OK)
-		rc = writ_buf_appends(&out, "]");
-	if (rc == WRIT_OK)
-		rc = writ_buf_append(result, out.ptr, out.len);
-	writ_buf_free(&out);
+		rc = writ_buf_appends(result, "]");
+	if (rc != WRIT_OK) {
+		if (e->err->code[0] == '\0')
+			rego_ev_fail(e, "eval_cancel_error", NULL,
+			    "the result exceeds its size limit (%s)", writ_rc_name(rc));
+		result->len = start;
+		if (result->ptr != NULL)
+			result->ptr[start] = '\0';
+	}
 	return rc;
 }
 
@@ -419,20 +475,88 @@ stack_budget(uintptr_t here)
 	return left > STACK_RESERVE + (64 << 10) ? left - STACK_RESERVE : 64 << 10;
 }
 
+void
+writ_rego_prepared_free(struct writ_rego_prepared *p)
+{
+	if (p == NULL)
+		return;
+	writ_arena_free(p->a);
+	writ_free(p);
+}
+
+/* Parse, check and reorder the query; err as rego_ev_fail fills it. */
+static writ_rc
+prepare_body(struct writ_rego_prepared *p, const char *query, struct writ_rego_error *err)
+{
+	struct rego_ev e = {.b = p->b, .a = p->a, .err = err};
+	struct rego_diag d = {0};
+	writ_rc rc;
+
+	rc = rego_parse_query(p->a, "query", query, strlen(query), NULL, &p->body, &d, NULL);
+	if (rc != WRIT_OK) {
+		struct rego_loc loc = {"query", d.line, d.col};
+
+		rego_ev_fail(&e, d.code != NULL ? d.code : "rego_parse_error", &loc, "%s", d.msg);
+		return rc;
+	}
+	if ((rc = rego_check_query(p->b, p->a, p->body, err)) != WRIT_OK)
+		return rc;
+	p->single = single_value(&e, p->body);
+	return WRIT_OK;
+}
+
 writ_rc
-writ_rego_eval(const struct writ_rego_bundle *b, const struct writ_rego_eval_opts *o,
+writ_rego_prepare(const struct writ_rego_bundle *b, const char *query,
+    struct writ_rego_prepared **out, struct writ_rego_error *err)
+{
+	struct writ_rego_prepared *p;
+	writ_rc rc;
+
+	memset(err, 0, sizeof(*err));
+	if (b == NULL || query == NULL) {
+		set_error(err, "invalid_argument", "no bundle or no query", "");
+		return WRIT_EINVAL;
+	}
+	if ((p = writ_calloc(1, sizeof(*p))) == NULL || (p->a = writ_arena_new(0, 0)) == NULL) {
+		writ_free(p);
+		set_error(err, "eval_internal_error", "out of memory", "");
+		return WRIT_ENOMEM;
+	}
+	p->b = b;
+	rego_ns_init(&p->vars, p->a);
+	if ((p->src = writ_arena_strdup(p->a, query)) == NULL) {
+		rc = WRIT_ENOMEM;
+	} else if ((rc = prepare_body(p, p->src, err)) == WRIT_OK) {
+		collect_vars(p);
+		rc = p->oom ? WRIT_ENOMEM : prepare_output(p);
+	}
+	if (rc == WRIT_ENOMEM && err->code[0] == '\0')
+		set_error(err, "eval_internal_error", "out of memory", "");
+	if (rc != WRIT_OK) {
+		writ_rego_prepared_free(p);
+		return rc;
+	}
+	*out = p;
+	return WRIT_OK;
+}
+
+writ_rc
+writ_rego_eval_prepared(const struct writ_rego_prepared *p, const struct writ_rego_eval_opts *o,
     struct writ_buf *result, struct writ_rego_error *err)
 {
+	const struct writ_rego_bundle *b;
+	struct rego_evpool *pool;
 	struct rego_ev e = {0};
 	int64_t sec;
 	long nsec;
 	writ_rc rc;
 
 	memset(err, 0, sizeof(*err));
-	if (b == NULL || o == NULL || o->query == NULL) {
-		set_error(err, "invalid_argument", "no bundle or no query", "");
+	if (p == NULL || o == NULL) {
+		set_error(err, "invalid_argument", "no prepared query or no options", "");
 		return WRIT_EINVAL;
 	}
+	b = p->b;
 	e.b = b;
 	e.err = err;
 	e.stack_base = (uintptr_t)&e;
@@ -447,20 +571,33 @@ writ_rego_eval(const struct writ_rego_bundle *b, const struct writ_rego_eval_opt
 		writ_time_now_ns(&sec, &nsec);
 		e.now_ns = sec * 1000000000 + nsec;
 	}
-	e.a = writ_arena_new(o->limits.max_bytes ? o->limits.max_bytes : DEFAULT_MAX_BYTES, 0);
-	if (e.a == NULL) {
+	rc = rego_evpool_get(
+	    &e, o->limits.max_bytes ? o->limits.max_bytes : DEFAULT_MAX_BYTES, b->nnodes, &pool);
+	if (rc != WRIT_OK) {
 		set_error(err, "eval_internal_error", "out of memory", "");
 		return WRIT_ENOMEM;
 	}
-	e.memo = writ_arena_calloc(e.a, b->nnodes + 1, sizeof(*e.memo));
-	e.ovr = writ_arena_calloc(e.a, b->nnodes + 1, sizeof(*e.ovr));
-	e.gen = 1;
-	if (e.memo == NULL || e.ovr == NULL) {
-		set_error(err, "eval_internal_error", "out of memory", "");
-		rc = WRIT_ENOMEM;
-	} else if ((rc = load_input(&e, o)) == WRIT_OK) {
-		rc = run_query(&e, o, result);
+	if ((rc = load_input(&e, o)) == WRIT_OK)
+		rc = run_query(&e, p, result);
+	rego_evpool_put(pool, &e);
+	return rc;
+}
+
+writ_rc
+writ_rego_eval(const struct writ_rego_bundle *b, const struct writ_rego_eval_opts *o,
+    struct writ_buf *result, struct writ_rego_error *err)
+{
+	struct writ_rego_prepared *p = NULL;
+	writ_rc rc;
+
+	if (o == NULL) {
+		memset(err, 0, sizeof(*err));
+		set_error(err, "invalid_argument", "no bundle or no query", "");
+		return WRIT_EINVAL;
 	}
-	writ_arena_free(e.a);
+	if ((rc = writ_rego_prepare(b, o->query, &p, err)) != WRIT_OK)
+		return rc;
+	rc = writ_rego_eval_prepared(p, o, result, err);
+	writ_rego_prepared_free(p);
 	return rc;
 }

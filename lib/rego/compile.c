@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The Rego compiler: parses every module into the bundle's arena, runs the
- * module checks, parses the base document and merges every rule into the
+ * The Rego compiler: parses every module in a scratch arena, runs the
+ * module checks, keeps a compact copy of it in the bundle's arena
+ * (compile_copy.c), parses the base document and merges every rule into the
  * rule tree under data by the ground prefix of its package and head
  * reference (data.a.b.p for `package a.b` and `p[x] := y`), then checks
  * what the evaluator relies on (function arity, calls of unknown functions,
- * recursion between rules).  The result is immutable and may be shared.
+ * recursion between rules), and indexes the rules of each node (index.c).
+ * The result is immutable and may be shared.
  */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,6 +252,8 @@ finish_tree(struct rego_node *n, size_t *id)
 	if (n->nkids > 1)
 		qsort(n->kids, n->nkids, sizeof(*n->kids), kid_cmp);
 	n->has_rules = n->nrules > 0 || n->deflt != NULL || n->is_pkg;
+	for (i = 0; i < n->nrules; i++)
+		n->maxdyn = n->rules[i]->ndyn > n->maxdyn ? n->rules[i]->ndyn : n->maxdyn;
 	for (i = 0; i < n->nkids; i++) {
 		finish_tree(n->kids[i], id);
 		n->has_rules = n->has_rules || n->kids[i]->has_rules;
@@ -294,16 +299,25 @@ parse_modules(struct cc *c, const struct writ_rego_compile_opts *o)
 		struct rego_module *m = NULL;
 		struct rego_diag d = {0};
 		struct check_arg ca = {c->err, name, false};
+		struct writ_arena *tmp = writ_arena_new(0, 0);
 		writ_rc rc;
 
-		rc = rego_parse_module(b->arena, name, s->text, s->len, NULL, &m, &d, NULL);
+		if (tmp == NULL)
+			return cc_nomem(c);
+		rc = rego_parse_module(tmp, name, s->text, s->len, NULL, &m, &d, NULL);
 		if (rc != WRIT_OK) {
 			diag_err(c->err, &d, name);
+			writ_arena_free(tmp);
 			return c->rc = rc;
 		}
-		if (rego_check_module(m, check_cb, &ca) > 0)
+		if (rego_check_module(m, check_cb, &ca) > 0) {
+			writ_arena_free(tmp);
 			return c->rc = WRIT_EINVAL;
-		b->mods[i].m = m;
+		}
+		rc = rego_module_compact(b->arena, m, &b->mods[i].m);
+		writ_arena_free(tmp);
+		if (rc != WRIT_OK)
+			return cc_nomem(c);
 		b->nmods = i + 1;
 	}
 	return WRIT_OK;
@@ -401,6 +415,13 @@ rego_compile_bundle(const struct writ_rego_compile_opts *o, struct writ_rego_bun
 	}
 	if ((rc = rego_check_bundle(c.b, err)) != WRIT_OK)
 		goto fail;
+	if ((rc = rego_index_build(c.b)) != WRIT_OK) {
+		rc = cc_nomem(&c);
+		goto fail;
+	}
+#ifdef __GLIBC__
+	malloc_trim(0); /* give back the parse's scratch memory */
+#endif
 	*out = c.b;
 	return WRIT_OK;
 fail:

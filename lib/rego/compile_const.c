@@ -13,7 +13,8 @@
 
 struct cst {
 	struct writ_rego_bundle *b;
-	size_t n;
+	struct rego_const *tab; /* the table being built (malloc) */
+	size_t n, cap;
 	writ_rc rc;
 };
 
@@ -30,7 +31,30 @@ ptr_hash(const void *p)
 	return x;
 }
 
-/* Count (table == NULL) or convert and insert a scalar term. */
+/* Double the table (malloc'd while building). */
+static bool
+grow(struct cst *c)
+{
+	size_t cap = c->cap ? c->cap * 2 : 64, i, j;
+	struct rego_const *t = writ_calloc(cap, sizeof(*t));
+
+	if (t == NULL)
+		return false;
+	for (i = 0; i < c->cap; i++) {
+		if (c->tab[i].term == NULL)
+			continue;
+		for (j = ptr_hash(c->tab[i].term) & (cap - 1); t[j].term != NULL;
+		     j = (j + 1) & (cap - 1))
+			;
+		t[j] = c->tab[i];
+	}
+	writ_free(c->tab);
+	c->tab = t;
+	c->cap = cap;
+	return true;
+}
+
+/* Convert and insert a scalar term (once: terms may be shared). */
 static void
 add_const(struct cst *c, const struct rego_term *t)
 {
@@ -42,10 +66,13 @@ add_const(struct cst *c, const struct rego_term *t)
 
 	if (t->kind != REGO_T_NUMBER && t->kind != REGO_T_STRING)
 		return;
-	if (b->consts == NULL) {
-		c->n++;
+	if (2 * (c->n + 1) > c->cap && !grow(c)) {
+		c->rc = WRIT_ENOMEM;
 		return;
 	}
+	for (j = ptr_hash(t) & (c->cap - 1); c->tab[j].term != NULL; j = (j + 1) & (c->cap - 1))
+		if (c->tab[j].term == t)
+			return;
 	if (t->kind == REGO_T_NUMBER)
 		rc = rego_number_parse(b->arena, t->text, strlen(t->text), &v, &we);
 	else
@@ -55,12 +82,9 @@ add_const(struct cst *c, const struct rego_term *t)
 			c->rc = rc;
 		return; /* left to the evaluator, which reports it */
 	}
-	for (j = ptr_hash(t) & (b->nconsts - 1); b->consts[j].term != NULL;
-	     j = (j + 1) & (b->nconsts - 1))
-		if (b->consts[j].term == t)
-			return;
-	b->consts[j].term = t;
-	b->consts[j].val = v;
+	c->tab[j].term = t;
+	c->tab[j].val = v;
+	c->n++;
 }
 
 static void
@@ -128,15 +152,16 @@ writ_rc
 rego_compile_consts(struct writ_rego_bundle *b)
 {
 	struct cst c = {.b = b};
-	size_t cap = 16;
 
 	walk_all(&c);
-	while (cap < 2 * c.n)
-		cap *= 2;
-	if ((b->consts = writ_arena_calloc(b->arena, cap, sizeof(*b->consts))) == NULL)
-		return WRIT_ENOMEM;
-	b->nconsts = cap;
-	walk_all(&c);
+	if (c.rc == WRIT_OK && c.cap > 0) {
+		if ((b->consts = writ_arena_calloc(b->arena, c.cap, sizeof(*b->consts))) == NULL)
+			c.rc = WRIT_ENOMEM;
+		else
+			memcpy(b->consts, c.tab, c.cap * sizeof(*b->consts));
+		b->nconsts = c.cap;
+	}
+	writ_free(c.tab);
 	return c.rc;
 }
 

@@ -101,9 +101,13 @@ rego_ev_lookup(const struct rego_ev *e, const char *name)
 {
 	size_t i;
 
-	for (i = e->ntrail; i > e->scope; i--)
-		if (strcmp(e->trail[i - 1].name, name) == 0)
+	/* Names are not interned: the first byte settles most mismatches without a call. */
+	for (i = e->ntrail; i > e->scope; i--) {
+		const char *n = e->trail[i - 1].name;
+
+		if (n == name || (n[0] == name[0] && strcmp(n, name) == 0))
 			return &e->trail[i - 1];
+	}
 	return NULL;
 }
 
@@ -179,13 +183,15 @@ truthy_k(struct rego_ev *e, void *arg, const struct rego_val *v)
 	return ta->k.fn(e, ta->k.arg, v);
 }
 
-/* The dotted name of a call's operator ("count", "io.jwt.decode"), or NULL. */
-const char *
+/*
+ * The dotted name of a call's operator ("count", "io.jwt.decode"), or NULL.
+ * Not inlined: its buffer must not sit in the frames of recursive callers.
+ */
+__attribute__((noinline)) const char *
 rego_ev_op_name(struct rego_ev *e, const struct rego_term *op)
 {
-	struct writ_buf b;
-	size_t i;
-	char *s;
+	char buf[4096]; /* the longest name the writ_buf this replaced allowed */
+	size_t i, len;
 
 	if (op->kind == REGO_T_VAR)
 		return op->text;
@@ -193,21 +199,25 @@ rego_ev_op_name(struct rego_ev *e, const struct rego_term *op)
 		return NULL;
 	if (op->items.n == 1)
 		return op->items.v[0]->text;
-	writ_buf_init(&b, 4096);
-	if (writ_buf_appends(&b, op->items.v[0]->text) != WRIT_OK)
-		goto fail;
+	/* Built on the C stack, not in a writ_buf: no malloc per call. */
+	len = strlen(op->items.v[0]->text);
+	if (len >= sizeof(buf))
+		return NULL;
+	memcpy(buf, op->items.v[0]->text, len);
 	for (i = 1; i < op->items.n; i++) {
 		const struct rego_term *t = op->items.v[i];
+		size_t n;
 
-		if (t->kind != REGO_T_STRING || writ_buf_appendf(&b, ".%s", t->text) != WRIT_OK)
-			goto fail;
+		if (t->kind != REGO_T_STRING)
+			return NULL;
+		n = strlen(t->text);
+		if (n + 1 >= sizeof(buf) - len)
+			return NULL;
+		buf[len++] = '.';
+		memcpy(buf + len, t->text, n);
+		len += n;
 	}
-	s = writ_arena_strndup(e->a, b.ptr, b.len);
-	writ_buf_free(&b);
-	return s;
-fail:
-	writ_buf_free(&b);
-	return NULL;
+	return writ_arena_strndup(e->a, buf, len);
 }
 
 struct member_arg {
@@ -251,9 +261,10 @@ member_dom_k(struct rego_ev *e, void *arg, const struct rego_val *dom)
 		return EV_OK;
 	for (i = 0; i < dom->len && rc == EV_OK; i++) {
 		const struct rego_val *key = NULL, *val = NULL;
-		struct writ_err we = {0};
+		struct writ_err we;
 		size_t mark = e->ntrail;
 
+		rego_we_init(&we);
 		switch (dom->type) {
 		case REGO_ARRAY:
 			val = dom->u.elems[i];
@@ -370,8 +381,9 @@ every_dom_k(struct rego_ev *e, void *arg, const struct rego_val *dom)
 		return EV_OK;
 	for (i = 0; i < dom->len && rc == EV_OK && ea->ok; i++) {
 		const struct rego_val *key = NULL, *val = NULL;
-		struct writ_err we = {0};
+		struct writ_err we;
 
+		rego_we_init(&we);
 		switch (dom->type) {
 		case REGO_ARRAY:
 			val = dom->u.elems[i];
@@ -417,16 +429,27 @@ true_k(struct rego_ev *e, void *arg, const struct rego_val *v)
 	return ta->k.fn(e, ta->k.arg, &rego_true_val);
 }
 
+/* The name of an operator that is one variable ("eq", "count"), or NULL: no allocation. */
+static const char *
+op_simple_name(const struct rego_term *op)
+{
+	if (op->kind == REGO_T_VAR)
+		return op->text;
+	if (op->kind == REGO_T_REF && op->items.n == 1 && op->items.v[0]->kind == REGO_T_VAR)
+		return op->items.v[0]->text;
+	return NULL;
+}
+
 /* A call expression: `=`, `:=`, or a function whose value must not be false. */
 static int
 call_expr(struct rego_ev *e, const struct rego_expr *x, struct rego_k k)
 {
 	const struct rego_term *t = x->term;
-	const char *name = rego_ev_op_name(e, t->items.v[0]);
+	const char *name = op_simple_name(t->items.v[0]);
 	struct truthy_arg ta = {k};
 
-	if (name != NULL && t->items.n == 3) {
-		if (strcmp(name, "eq") == 0)
+	if (name != NULL && t->items.n == 3 && (name[0] == 'e' || name[0] == 'a')) {
+		if (name[0] == 'e' && name[1] == 'q' && name[2] == '\0')
 			return rego_ev_unify_tt(
 			    e, t->items.v[1], t->items.v[2], false, (struct rego_k){true_k, &ta});
 		if (strcmp(name, "assign") == 0)
@@ -488,9 +511,11 @@ static int
 collect_k(struct rego_ev *e, void *arg, const struct rego_val *v)
 {
 	struct collect_arg *ca = arg;
-	struct writ_err we = {0};
-	writ_rc rc = rego_builder_push(ca->b, v != NULL ? v : &rego_true_val, &we);
+	struct writ_err we;
+	writ_rc rc;
 
+	rego_we_init(&we);
+	rc = rego_builder_push(ca->b, v != NULL ? v : &rego_true_val, &we);
 	return rc == WRIT_OK ? EV_OK : rego_ev_oom(e, rc, &we);
 }
 

@@ -65,6 +65,10 @@ struct rego_node {
 	bool is_func;
 	bool is_pkg;    /* a package: defined (as {}) even without rules */
 	bool has_rules; /* this node or a descendant holds rules */
+	/* The rule index (index.c), or NULL: every rule runs. */
+	struct rego_ixnode *index;
+	/* The most dynamic head operands of one of its rules. */
+	size_t maxdyn;
 };
 
 /* A module with what its rules resolve names against. */
@@ -95,6 +99,9 @@ struct rego_node *rego_node_child(const struct rego_node *n, const char *s, size
 /* Compile (compile.c); the API's writ_rego_compile. */
 WRIT_MUST_CHECK writ_rc rego_compile_bundle(const struct writ_rego_compile_opts *o,
     struct writ_rego_bundle **out, struct writ_rego_error *err);
+/* A compact copy of parsed module m in a (compile_copy.c); WRIT_ENOMEM. */
+WRIT_MUST_CHECK writ_rc rego_module_compact(
+    struct writ_arena *a, const struct rego_module *m, const struct rego_module **out);
 /* Convert every number and string literal of the modules (compile_const.c). */
 WRIT_MUST_CHECK writ_rc rego_compile_consts(struct writ_rego_bundle *b);
 /* The precomputed value of literal t, or NULL (query terms, or no table). */
@@ -138,6 +145,7 @@ enum {
 };
 
 struct rego_ev;
+struct rego_callcache;
 
 /* A continuation: called once per solution with the value (or NULL). */
 struct rego_k {
@@ -201,7 +209,26 @@ struct rego_ev {
 	const struct rego_node *cur_mod_pkg; /* its package */
 	const struct rego_body *query;
 	const struct rego_val **qvals; /* the query's expression values */
+	struct rego_callcache *calls; /* resolved call sites (eval_call.c; the thread's), or NULL */
 };
+
+/*
+ * Make *we an empty error without zeroing its 256-byte message: `= {0}` on
+ * every call of a hot function (each element of `some x in xs`, each
+ * builtin call) was a measurable part of a decision.
+ */
+static inline void
+rego_we_init(struct writ_err *we)
+{
+	we->code = WRIT_OK;
+	we->msg[0] = '\0';
+	we->file = NULL;
+	we->line = 0;
+}
+
+/* The thread's cache of resolved call sites (eval_call.c): emptied, freed (NULL is fine). */
+void rego_callcache_clear(struct rego_callcache *c);
+void rego_callcache_free(struct rego_callcache *c);
 
 /* Fill ev->err and return EV_HALT. */
 int rego_ev_fail(struct rego_ev *e, const char *code, const struct rego_loc *loc, const char *fmt,
@@ -280,5 +307,20 @@ struct rego_res {
 bool rego_ev_resolve(const struct rego_ev *e, const char *name, struct rego_res *out);
 /* The value of base data at the path of node n (NULL: none). */
 const struct rego_val *rego_ev_base(const struct rego_ev *e, const struct rego_node *n);
+
+/* The value of a ground ref rooted at input or data (*out NULL: undefined). */
+int rego_ev_ground_ref(struct rego_ev *e, const struct rego_term *t, const struct rego_val **out);
+
+/* Rule indexes (index.c): build one per node of the rule tree that can use one. */
+WRIT_MUST_CHECK writ_rc rego_index_build(struct writ_rego_bundle *b);
+/* Drop every index, so that every rule runs (tests compare both ways). */
+void rego_index_drop(struct writ_rego_bundle *b);
+/*
+ * The rules of n whose bodies may succeed with the current input and data:
+ * *out holds *nout ascending indexes into n->rules, or *out is NULL when
+ * every rule must run.  Memory from e->a.
+ */
+int rego_index_lookup(
+    struct rego_ev *e, const struct rego_node *n, const uint32_t **out, size_t *nout);
 
 #endif /* WRIT_LIB_REGO_EVAL_H */

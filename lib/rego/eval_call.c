@@ -165,7 +165,7 @@ call_nondet(struct rego_ev *e, struct call_arg *ca, const struct rego_val **out)
 static int
 call_builtin(struct rego_ev *e, struct call_arg *ca, const struct rego_val **out, bool cache)
 {
-	struct writ_rego_error berr = {0};
+	struct writ_rego_error berr; /* not zeroed whole: 800 bytes per call (rego_we_init) */
 	struct rego_bctx c = {
 	    .arena = e->a,
 	    .name = ca->tg.bi->name,
@@ -176,6 +176,8 @@ call_builtin(struct rego_ev *e, struct call_arg *ca, const struct rego_val **out
 	};
 	enum rego_bres r;
 
+	berr.code[0] = berr.message[0] = berr.file[0] = '\0';
+	berr.row = berr.col = 0;
 	if (cache && (ca->tg.bi->flags & REGO_BI_NONDET))
 		return call_nondet(e, ca, out);
 	r = ca->tg.bi->fn(&c, ca->vals, out);
@@ -274,31 +276,195 @@ call_next(struct rego_ev *e, struct call_arg *ca)
 	return ca->k.fn(e, ca->k.arg, res);
 }
 
+/* ---------------------------------------------------------------------------
+ * What each call site of the bundle's rules resolved to.  Without `with` in
+ * effect a call term of a rule always names the same thing (its module is
+ * fixed), so the name and target are looked up once, not per call.  The
+ * cache is the thread's (evpool.c keeps it between evaluations and clears
+ * it once any bundle has been freed, as a freed bundle's addresses may come
+ * back as another's terms).  Query terms (no module) are not cached: they
+ * live in prepared queries, whose addresses may come back the same way.
+ */
+
+enum {
+	CS_CALL,
+	CS_WALK,
+	CS_PRINT
+};
+
+struct callsite {
+	const struct rego_term *t; /* NULL: empty slot */
+	const struct rego_cmod *mod;
+	const struct writ_rego_bundle *b;
+	const char *name; /* the term's text, or a copy in names */
+	struct target tg;
+	int kind;
+};
+
+struct rego_callcache {
+	struct callsite *v; /* writ_calloc'd */
+	size_t cap, n;      /* cap: a power of two */
+	struct writ_arena *names;
+};
+
+#define CALLCACHE_MIN 64
+#define CALLCACHE_MAX ((size_t)1 << 14)
+
+void
+rego_callcache_clear(struct rego_callcache *c)
+{
+	if (c == NULL)
+		return;
+	if (c->v != NULL)
+		memset(c->v, 0, c->cap * sizeof(*c->v));
+	c->n = 0;
+	writ_arena_reset(c->names);
+}
+
+void
+rego_callcache_free(struct rego_callcache *c)
+{
+	if (c == NULL)
+		return;
+	writ_free(c->v);
+	writ_arena_free(c->names);
+	writ_free(c);
+}
+
+static size_t
+cs_slot(
+    const struct callsite *v, size_t cap, const struct rego_term *t, const struct rego_cmod *mod)
+{
+	uintptr_t h = ((uintptr_t)t >> 4) ^ ((uintptr_t)mod >> 6);
+	size_t i = (size_t)(h * 0x9e3779b97f4a7c15u) & (cap - 1);
+
+	while (v[i].t != NULL && (v[i].t != t || v[i].mod != mod))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static const struct callsite *
+cs_find(const struct rego_ev *e, const struct rego_term *t)
+{
+	const struct rego_callcache *c = e->calls;
+	size_t i;
+
+	if (c == NULL || c->n == 0 || e->nwith > 0 || e->mod == NULL)
+		return NULL;
+	i = cs_slot(c->v, c->cap, t, e->mod);
+	return c->v[i].t != NULL && c->v[i].b == e->b ? &c->v[i] : NULL;
+}
+
+/* Room for one more entry: grown, or cleared when at its largest; false when out of memory. */
+static bool
+cs_room(struct rego_callcache *c)
+{
+	struct callsite *v;
+	size_t i, ncap;
+
+	if ((c->n + 1) * 2 <= c->cap)
+		return true;
+	if (c->cap >= CALLCACHE_MAX) {
+		rego_callcache_clear(c);
+		return true;
+	}
+	ncap = c->cap ? c->cap * 2 : CALLCACHE_MIN;
+	if ((v = writ_calloc(ncap, sizeof(*v))) == NULL)
+		return false;
+	for (i = 0; i < c->cap; i++)
+		if (c->v[i].t != NULL)
+			v[cs_slot(v, ncap, c->v[i].t, c->v[i].mod)] = c->v[i];
+	writ_free(c->v);
+	c->v = v;
+	c->cap = ncap;
+	return true;
+}
+
+/* Remember what t resolved to; nothing when out of memory (it is only a cache). */
+static void
+cs_add(struct rego_ev *e, const struct rego_term *t, const char *name, const struct target *tg,
+    int kind)
+{
+	struct rego_callcache *c = e->calls;
+	const struct rego_term *op = t->items.v[0];
+	size_t i;
+
+	if (e->nwith > 0 || e->mod == NULL)
+		return;
+	if (c == NULL) {
+		if ((c = writ_calloc(1, sizeof(*c))) == NULL)
+			return;
+		if ((c->names = writ_arena_new(0, 0)) == NULL) {
+			writ_free(c);
+			return;
+		}
+		e->calls = c;
+	}
+	if (!cs_room(c))
+		return;
+	/* A dotted name was built in the evaluation's arena: keep a copy. */
+	if (name != NULL && !(op->kind == REGO_T_VAR && name == op->text) &&
+	    (name = writ_arena_strdup(c->names, name)) == NULL)
+		return;
+	i = cs_slot(c->v, c->cap, t, e->mod);
+	if (c->v[i].t == NULL)
+		c->n++;
+	c->v[i] =
+	    (struct callsite){t, e->mod, e->b, name, tg != NULL ? *tg : (struct target){0}, kind};
+	if (c->v[i].tg.native != NULL) /* the name it dispatches on */
+		c->v[i].tg.native = name;
+}
+
+/* The arguments and the call, once the target is known. */
+static int
+call_start(struct rego_ev *e, struct call_arg *ca)
+{
+	const struct rego_term *t = ca->t;
+	size_t nargs = t->items.n - 1;
+
+	if (nargs == ca->tg.arity + 1)
+		ca->out = t->items.v[nargs];
+	else if (nargs != ca->tg.arity)
+		return rego_ev_fail(e, "rego_type_error", &t->loc,
+		    "%s: arity mismatch: %zu arguments given, %zu expected",
+		    ca->name != NULL ? ca->name : "function", nargs, ca->tg.arity);
+	if (ca->tg.arity > 64)
+		return rego_ev_fail(e, "rego_type_error", &t->loc, "too many arguments");
+	if ((ca->vals = writ_arena_calloc(e->a, ca->tg.arity + 1, sizeof(*ca->vals))) == NULL)
+		return rego_ev_oom(e, WRIT_ELIMIT, NULL);
+	return call_next(e, ca);
+}
+
 int
 rego_ev_call(struct rego_ev *e, const struct rego_term *t, struct rego_k k)
 {
 	struct call_arg ca = {.t = t, .k = k};
+	const struct callsite *cs = cs_find(e, t);
 	size_t nargs = t->items.n - 1;
 	int rc;
 
+	if (cs != NULL) {
+		if (cs->kind == CS_WALK)
+			return rego_ev_walk(e, t, k);
+		if (cs->kind == CS_PRINT)
+			return k.fn(e, k.arg, &rego_true_val);
+		ca.name = cs->name;
+		ca.tg = cs->tg;
+		return call_start(e, &ca);
+	}
 	ca.name = rego_ev_op_name(e, t->items.v[0]);
 	if (ca.name != NULL && rego_ev_with_fn(e, NULL, ca.name) == NULL) {
-		if (strcmp(ca.name, "walk") == 0 && (nargs == 1 || nargs == 2))
+		if (strcmp(ca.name, "walk") == 0 && (nargs == 1 || nargs == 2)) {
+			cs_add(e, t, ca.name, NULL, CS_WALK);
 			return rego_ev_walk(e, t, k);
-		if (strcmp(ca.name, "print") == 0 || strcmp(ca.name, "internal.print") == 0)
+		}
+		if (strcmp(ca.name, "print") == 0 || strcmp(ca.name, "internal.print") == 0) {
+			cs_add(e, t, ca.name, NULL, CS_PRINT);
 			return k.fn(e, k.arg, &rego_true_val);
+		}
 	}
 	if ((rc = resolve(e, t->items.v[0], ca.name, &ca.tg, 0)) != EV_OK)
 		return rc;
-	if (nargs == ca.tg.arity + 1)
-		ca.out = t->items.v[nargs];
-	else if (nargs != ca.tg.arity)
-		return rego_ev_fail(e, "rego_type_error", &t->loc,
-		    "%s: arity mismatch: %zu arguments given, %zu expected",
-		    ca.name != NULL ? ca.name : "function", nargs, ca.tg.arity);
-	if (ca.tg.arity > 64)
-		return rego_ev_fail(e, "rego_type_error", &t->loc, "too many arguments");
-	if ((ca.vals = writ_arena_calloc(e->a, ca.tg.arity + 1, sizeof(*ca.vals))) == NULL)
-		return rego_ev_oom(e, WRIT_ELIMIT, NULL);
-	return call_next(e, &ca);
+	cs_add(e, t, ca.name, &ca.tg, CS_CALL);
+	return call_start(e, &ca);
 }

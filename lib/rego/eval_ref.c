@@ -194,11 +194,12 @@ static int
 data_key(struct rego_ev *e, const struct rego_val **key)
 {
 	struct writ_buf b;
-	struct writ_err we = {0};
+	struct writ_err we;
 	writ_rc rc;
 
 	if ((*key)->type != REGO_NUMBER)
 		return EV_OK;
+	rego_we_init(&we);
 	writ_buf_init(&b, 4096);
 	rc = rego_num_append(&b, *key);
 	if (rc == WRIT_OK)
@@ -257,10 +258,11 @@ data_walk(struct rego_ev *e, const struct rego_node *node, const struct rego_val
 {
 	struct walk_arg wa = {node, base, ops, i, n, k};
 	const struct rego_val *v = NULL;
-	struct writ_err we = {0};
+	struct writ_err we;
 	struct rego_builder b;
 	int rc;
 
+	rego_we_init(&we);
 	if (node != NULL && e->ovr != NULL && e->ovr[node->id] != NULL)
 		return rego_ev_apply(e, e->ovr[node->id], ops, i, n, k);
 	if (node != NULL && node->is_func)
@@ -393,4 +395,32 @@ rego_ev_ref(struct rego_ev *e, const struct rego_term *t, struct rego_k k)
 		return data_walk(e, r.node, rego_ev_base(e, r.node), ha.ops, 0, ha.n, k);
 	}
 	return rego_ev_fail(e, "rego_unsafe_var_error", &head->loc, "var %s is unsafe", head->text);
+}
+
+/* ---------------------------------------------------------------------------
+ * Ground refs (rule indexing).
+ */
+
+static int
+ground_k(struct rego_ev *e, void *arg, const struct rego_val *v)
+{
+	(void)e;
+	*(const struct rego_val **)arg = v;
+	return EV_STOP;
+}
+
+int
+rego_ev_ground_ref(struct rego_ev *e, const struct rego_term *t, const struct rego_val **out)
+{
+	struct rego_k k = {ground_k, out};
+	int rc;
+
+	*out = NULL;
+	if (strcmp(t->items.v[0]->text, "input") == 0)
+		rc = e->input != NULL
+		    ? rego_ev_apply(e, e->input, t->items.v + 1, 0, t->items.n - 1, k)
+		    : EV_OK;
+	else
+		rc = data_walk(e, e->b->root, e->data, t->items.v + 1, 0, t->items.n - 1, k);
+	return rc == EV_STOP ? EV_OK : rc;
 }

@@ -332,16 +332,19 @@ node_value(struct rego_ev *e, const struct rego_node *n, const struct rego_val *
 	struct acc ac = {.node = n};
 	struct writ_err we = {0};
 	enum rego_rkind kind = n->nrules > 0 ? n->rules[0]->kind : REGO_R_COMPLETE;
-	size_t i, ndyn = 0;
+	const uint32_t *cand = NULL;
+	size_t i, ndyn, ncand = 0, nrun;
 	int rc;
 
-	for (i = 0; i < n->nrules; i++)
-		ndyn = n->rules[i]->ndyn > ndyn ? n->rules[i]->ndyn : ndyn;
+	ndyn = n->maxdyn;
 	if (ndyn > 0 && (ac.keys = writ_arena_calloc(e->a, ndyn, sizeof(*ac.keys))) == NULL)
 		return rego_ev_oom(e, WRIT_ELIMIT, NULL);
 	rego_builder_init(&ac.set, e->a, REGO_SET);
-	for (i = 0; i < n->nrules; i++)
-		if ((rc = run_rule(e, &ac, n->rules[i], NULL)) != EV_OK)
+	if ((rc = rego_index_lookup(e, n, &cand, &ncand)) != EV_OK)
+		return rc;
+	nrun = cand != NULL ? ncand : n->nrules;
+	for (i = 0; i < nrun; i++)
+		if ((rc = run_rule(e, &ac, n->rules[cand != NULL ? cand[i] : i], NULL)) != EV_OK)
 			return rc;
 	*out = NULL;
 	if (kind == REGO_R_SET) {
@@ -416,11 +419,10 @@ rego_ev_merge_kids(struct rego_ev *e, const struct rego_node *n, const struct re
 	const struct rego_val *kids = NULL;
 	struct rego_builder b;
 	struct writ_err we = {0};
-	size_t i, ndyn = 0;
+	size_t ndyn;
 	int rc;
 
-	for (i = 0; i < n->nrules; i++)
-		ndyn = n->rules[i]->ndyn > ndyn ? n->rules[i]->ndyn : ndyn;
+	ndyn = n->maxdyn;
 	rego_builder_init(&b, e->a, REGO_OBJECT);
 	if ((rc = rego_ev_node_full(e, n, NULL, &b)) != EV_OK)
 		return rc;

@@ -13,41 +13,45 @@
  * Scalars and variables.
  */
 
+/* A scalar the bundle has no precomputed value for (query terms): converted here. */
+static int
+scalar_convert(struct rego_ev *e, const struct rego_term *t, const struct rego_val **out)
+{
+	struct writ_err we = {0};
+	writ_rc rc;
+
+	if (t->kind == REGO_T_NUMBER)
+		rc = rego_number_parse(e->a, t->text, strlen(t->text), out, &we);
+	else
+		rc = rego_string_borrow(e->a, t->text, t->len, out, &we);
+	return rc == WRIT_OK ? EV_OK : rego_ev_oom(e, rc, &we);
+}
+
 int
 rego_ev_scalar(struct rego_ev *e, const struct rego_term *t, const struct rego_val **out)
 {
-	struct writ_err we = {0};
-	writ_rc rc = WRIT_OK;
-
-	if ((t->kind == REGO_T_NUMBER || t->kind == REGO_T_STRING) &&
-	    (*out = rego_bundle_const(e->b, t)) != NULL)
-		return EV_OK;
 	switch (t->kind) {
 	case REGO_T_NULL:
 		*out = &rego_null_val;
-		break;
+		return EV_OK;
 	case REGO_T_BOOL:
 		*out = rego_bool(t->b);
-		break;
+		return EV_OK;
 	case REGO_T_NUMBER:
-		rc = rego_number_parse(e->a, t->text, strlen(t->text), out, &we);
-		break;
 	case REGO_T_STRING:
-		rc = rego_string_borrow(e->a, t->text, t->len, out, &we);
-		break;
+		if ((*out = rego_bundle_const(e->b, t)) != NULL)
+			return EV_OK;
+		return scalar_convert(e, t, out);
 	default:
 		return rego_ev_fail(e, "eval_internal_error", &t->loc, "not a scalar");
 	}
-	if (rc != WRIT_OK)
-		return rego_ev_oom(e, rc, &we);
-	return EV_OK;
 }
 
 static bool
 is_wild(const struct rego_term *t)
 {
 	return t->kind == REGO_T_VAR &&
-	    ((t->flags & REGO_TF_WILDCARD) || strcmp(t->text, "_") == 0);
+	    ((t->flags & REGO_TF_WILDCARD) || (t->text[0] == '_' && t->text[1] == '\0'));
 }
 
 bool
@@ -131,10 +135,11 @@ coll_build(struct rego_ev *e, struct coll_arg *ca)
 	const struct rego_term *t = ca->t;
 	const struct rego_val *out = NULL;
 	struct rego_builder b;
-	struct writ_err we = {0};
+	struct writ_err we;
 	writ_rc rc = WRIT_OK;
 	size_t i;
 
+	rego_we_init(&we);
 	if (t->kind == REGO_T_ARRAY) {
 		rc = rego_array(e->a, ca->vals, ca->n, &out, &we);
 	} else if (t->kind == REGO_T_SET) {
@@ -201,9 +206,10 @@ static int
 compr_val_k(struct rego_ev *e, void *arg, const struct rego_val *v)
 {
 	struct compr_arg *ca = arg;
-	struct writ_err we = {0};
+	struct writ_err we;
 	writ_rc rc;
 
+	rego_we_init(&we);
 	if (ca->t->kind == REGO_T_OBJECT_COMPR) {
 		rc = rego_builder_put(&ca->b, ca->key, v, &we);
 	} else {

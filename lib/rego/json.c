@@ -24,18 +24,21 @@
 #include "rego/value.h"
 
 #define KEY_CACHE 64
+/* Scratch entries on the C stack before the first writ_malloc (most inputs need no more). */
+#define STACK_SMALL 32
 
 struct jparse {
 	struct writ_arena *a;
 	const char *s;
 	size_t len, pos;
 	unsigned depth, max_depth;
-	struct rego_kv *stack; /* writ_malloc'd scratch */
+	struct rego_kv *stack; /* scratch: small, or writ_malloc'd once that is full */
 	size_t n, cap;
 	struct writ_buf sbuf; /* unescaped string being built */
 	struct writ_err *err;
 	/* Recent object keys, so that repeated keys share one value. */
 	const struct rego_val *keys[KEY_CACHE];
+	struct rego_kv small[STACK_SMALL];
 };
 
 static writ_rc parse_value(struct jparse *p, const struct rego_val **out);
@@ -168,9 +171,15 @@ stack_reserve(struct jparse *p, size_t k)
 	while (ncap < need)
 		if (__builtin_mul_overflow(ncap, 2, &ncap))
 			return pmem(p, WRIT_ENOMEM);
-	if (__builtin_mul_overflow(ncap, sizeof(*s), &size) ||
-	    (s = writ_realloc(p->stack, size)) == NULL)
+	if (__builtin_mul_overflow(ncap, sizeof(*s), &size))
 		return pmem(p, WRIT_ENOMEM);
+	if (p->stack == p->small) {
+		if ((s = writ_malloc(size)) == NULL)
+			return pmem(p, WRIT_ENOMEM);
+		memcpy(s, p->small, p->n * sizeof(*s));
+	} else if ((s = writ_realloc(p->stack, size)) == NULL) {
+		return pmem(p, WRIT_ENOMEM);
+	}
 	p->stack = s;
 	p->cap = ncap;
 	return WRIT_OK;
@@ -523,6 +532,8 @@ rego_json_parse(struct writ_arena *a, const char *s, size_t len, const struct re
 		return WRIT_ERR(
 		    err, WRIT_ELIMIT, "JSON: document larger than %zu bytes", max_bytes);
 	writ_buf_init(&p.sbuf, 0);
+	p.stack = p.small;
+	p.cap = STACK_SMALL;
 	rc = parse_value(&p, &v);
 	if (rc == WRIT_OK) {
 		skip_ws(&p);
@@ -530,7 +541,8 @@ rego_json_parse(struct writ_arena *a, const char *s, size_t len, const struct re
 			rc = perr(&p, "trailing data after JSON value");
 	}
 	writ_buf_free(&p.sbuf);
-	writ_free(p.stack);
+	if (p.stack != p.small)
+		writ_free(p.stack);
 	if (rc == WRIT_OK)
 		*out = v;
 	return rc;
