@@ -45,6 +45,8 @@ struct writ_rego_prepared {
 	struct rego_nameset vars; /* the query's variables, in order of appearance */
 	struct pstr *keys;        /* per variable: its name as a JSON key with the ':' */
 	struct pstr *tails;       /* per expression: its "text" and "location" members */
+	struct rego_const *consts; /* the body's literals as values (rego_body_consts) */
+	size_t nconsts;
 	bool oom;
 };
 
@@ -529,6 +531,8 @@ writ_rego_prepare(const struct writ_rego_bundle *b, const char *query,
 	} else if ((rc = prepare_body(p, p->src, err)) == WRIT_OK) {
 		collect_vars(p);
 		rc = p->oom ? WRIT_ENOMEM : prepare_output(p);
+		if (rc == WRIT_OK)
+			rc = rego_body_consts(p->a, p->body, &p->consts, &p->nconsts);
 	}
 	if (rc == WRIT_ENOMEM && err->code[0] == '\0')
 		set_error(err, "eval_internal_error", "out of memory", "");
@@ -562,6 +566,8 @@ writ_rego_eval_prepared(const struct writ_rego_prepared *p, const struct writ_re
 	e.stack_base = (uintptr_t)&e;
 	e.stack_budget = stack_budget(e.stack_base);
 	e.data = b->data;
+	e.qconsts = p->consts;
+	e.nqconsts = p->nconsts;
 	e.strict = o->strict_builtin_errors;
 	e.max_steps = o->limits.max_steps ? o->limits.max_steps : DEFAULT_MAX_STEPS;
 	e.deadline_ms = writ_time_mono_ms() +

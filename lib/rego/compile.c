@@ -342,6 +342,10 @@ parse_data(struct cc *c, const struct writ_rego_compile_opts *o)
 		    "data: the base document must be an object");
 		return c->rc = WRIT_EINVAL;
 	}
+	if ((rc = rego_object_index(c->b->arena, c->b->data, &we)) != WRIT_OK) {
+		set_err(c->err, "rego_compile_error", "data.json", NULL, "data: %s", we.msg);
+		return c->rc = rc;
+	}
 	return WRIT_OK;
 }
 

@@ -12,7 +12,7 @@
 #include "rego/eval.h"
 
 struct cst {
-	struct writ_rego_bundle *b;
+	struct writ_arena *arena;   /* where the values go */
 	struct rego_const *tab; /* the table being built (malloc) */
 	size_t n, cap;
 	writ_rc rc;
@@ -58,7 +58,6 @@ grow(struct cst *c)
 static void
 add_const(struct cst *c, const struct rego_term *t)
 {
-	struct writ_rego_bundle *b = c->b;
 	const struct rego_val *v = NULL;
 	struct writ_err we = {0};
 	size_t j;
@@ -74,9 +73,9 @@ add_const(struct cst *c, const struct rego_term *t)
 		if (c->tab[j].term == t)
 			return;
 	if (t->kind == REGO_T_NUMBER)
-		rc = rego_number_parse(b->arena, t->text, strlen(t->text), &v, &we);
+		rc = rego_number_parse(c->arena, t->text, strlen(t->text), &v, &we);
 	else
-		rc = rego_string_borrow(b->arena, t->text, t->len, &v, &we);
+		rc = rego_string_borrow(c->arena, t->text, t->len, &v, &we);
 	if (rc != WRIT_OK) {
 		if (rc == WRIT_ENOMEM)
 			c->rc = rc;
@@ -125,9 +124,8 @@ walk_body(struct cst *c, const struct rego_body *b)
 }
 
 static void
-walk_all(struct cst *c)
+walk_all(struct cst *c, const struct writ_rego_bundle *b)
 {
-	const struct writ_rego_bundle *b = c->b;
 	size_t i, j, k;
 
 	for (i = 0; i < b->nmods; i++) {
@@ -148,33 +146,55 @@ walk_all(struct cst *c)
 	}
 }
 
+/* Move the finished table of c into its arena as *out (n slots). */
+static writ_rc
+finish(struct cst *c, struct rego_const **out, size_t *n)
+{
+	if (c->rc == WRIT_OK && c->cap > 0) {
+		if ((*out = writ_arena_calloc(c->arena, c->cap, sizeof(**out))) == NULL)
+			c->rc = WRIT_ENOMEM;
+		else
+			memcpy(*out, c->tab, c->cap * sizeof(**out));
+		*n = c->cap;
+	}
+	writ_free(c->tab);
+	return c->rc;
+}
+
 writ_rc
 rego_compile_consts(struct writ_rego_bundle *b)
 {
-	struct cst c = {.b = b};
+	struct cst c = {.arena = b->arena};
 
-	walk_all(&c);
-	if (c.rc == WRIT_OK && c.cap > 0) {
-		if ((b->consts = writ_arena_calloc(b->arena, c.cap, sizeof(*b->consts))) == NULL)
-			c.rc = WRIT_ENOMEM;
-		else
-			memcpy(b->consts, c.tab, c.cap * sizeof(*b->consts));
-		b->nconsts = c.cap;
-	}
-	writ_free(c.tab);
-	return c.rc;
+	walk_all(&c, b);
+	return finish(&c, &b->consts, &b->nconsts);
+}
+
+writ_rc
+rego_body_consts(
+    struct writ_arena *a, const struct rego_body *body, struct rego_const **out, size_t *n)
+{
+	struct cst c = {.arena = a};
+
+	walk_body(&c, body);
+	return finish(&c, out, n);
+}
+
+const struct rego_val *
+rego_const_find(const struct rego_const *tab, size_t n, const struct rego_term *t)
+{
+	size_t j;
+
+	if (tab == NULL)
+		return NULL;
+	for (j = ptr_hash(t) & (n - 1); tab[j].term != NULL; j = (j + 1) & (n - 1))
+		if (tab[j].term == t)
+			return tab[j].val;
+	return NULL;
 }
 
 const struct rego_val *
 rego_bundle_const(const struct writ_rego_bundle *b, const struct rego_term *t)
 {
-	size_t j;
-
-	if (b->consts == NULL)
-		return NULL;
-	for (j = ptr_hash(t) & (b->nconsts - 1); b->consts[j].term != NULL;
-	     j = (j + 1) & (b->nconsts - 1))
-		if (b->consts[j].term == t)
-			return b->consts[j].val;
-	return NULL;
+	return rego_const_find(b->consts, b->nconsts, t);
 }

@@ -107,6 +107,12 @@ WRIT_MUST_CHECK writ_rc rego_compile_consts(struct writ_rego_bundle *b);
 /* The precomputed value of literal t, or NULL (query terms, or no table). */
 const struct rego_val *rego_bundle_const(
     const struct writ_rego_bundle *b, const struct rego_term *t);
+/* Convert every literal of a query's body into a table (*n slots) in a. */
+WRIT_MUST_CHECK writ_rc rego_body_consts(
+    struct writ_arena *a, const struct rego_body *body, struct rego_const **out, size_t *n);
+/* The value of literal t in table tab of n slots (NULL: none), or NULL. */
+const struct rego_val *rego_const_find(
+    const struct rego_const *tab, size_t n, const struct rego_term *t);
 /* Checks on a built bundle (compile_check.c): unknown functions, arity, recursion. */
 WRIT_MUST_CHECK writ_rc rego_check_bundle(
     const struct writ_rego_bundle *b, struct writ_rego_error *err);
@@ -187,6 +193,8 @@ struct rego_ev {
 	struct writ_rego_error *err;
 	const struct rego_val *input; /* NULL: undefined */
 	const struct rego_val *data;  /* the base document (with `with` applied) */
+	const struct rego_const *qconsts; /* the prepared query's literals, or NULL */
+	size_t nqconsts;
 	const struct rego_val **ovr;  /* per node: a `with data...` replacement, or NULL */
 	const struct rego_cmod *mod;  /* module of the rule being evaluated */
 	struct rego_binding *trail;
@@ -241,6 +249,19 @@ int rego_ev_step(struct rego_ev *e);
 /* Bindings. */
 int rego_ev_bind(struct rego_ev *e, const char *name, const struct rego_val *v);
 /* The binding of name visible from the current scope, or NULL. */
+/* Whether a var's name is input or data, without a call (these run on every ref). */
+static inline bool
+rego_is_input(const char *s)
+{
+	return s[0] == 'i' && s[1] == 'n' && s[2] == 'p' && s[3] == 'u' && s[4] == 't' && s[5] == '\0';
+}
+
+static inline bool
+rego_is_data(const char *s)
+{
+	return s[0] == 'd' && s[1] == 'a' && s[2] == 't' && s[3] == 'a' && s[4] == '\0';
+}
+
 const struct rego_binding *rego_ev_lookup(const struct rego_ev *e, const char *name);
 
 /* Evaluate a body; k gets NULL per solution. */

@@ -61,12 +61,12 @@ rego_ev_func_node(const struct rego_ev *e, const struct rego_term *op)
 
 	if (head->kind != REGO_T_VAR)
 		return NULL;
-	if (strcmp(head->text, "data") == 0) {
+	if (rego_is_data(head->text)) {
 		n = e->b->root;
 	} else if (rego_ev_resolve(e, head->text, &r)) {
 		if (r.node != NULL)
 			n = r.node;
-		else if (strcmp(r.ref->items.v[0]->text, "data") == 0)
+		else if (rego_is_data(r.ref->items.v[0]->text))
 			n = walk_path(e->b->root, r.ref, 1);
 	}
 	if (n != NULL && op->kind == REGO_T_REF)

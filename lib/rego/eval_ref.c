@@ -314,12 +314,12 @@ rego_ev_resolve(const struct rego_ev *e, const char *name, struct rego_res *out)
 		if (p->kind != REGO_T_REF || p->items.v[0]->kind != REGO_T_VAR)
 			continue;
 		head = p->items.v[0]->text;
-		if (strcmp(head, "data") != 0 && strcmp(head, "input") != 0)
+		if (!rego_is_data(head) && !rego_is_input(head))
 			continue;
 		if (alias == NULL && p->items.n > 1 &&
 		    p->items.v[p->items.n - 1]->kind == REGO_T_STRING)
 			alias = p->items.v[p->items.n - 1]->text;
-		if (alias != NULL && strcmp(alias, name) == 0) {
+		if (alias != NULL && alias[0] == name[0] && strcmp(alias, name) == 0) {
 			out->node = NULL;
 			out->ref = p;
 			return true;
@@ -346,7 +346,7 @@ joined(struct rego_ev *e, const struct rego_term *imp, struct rego_term *const *
 		memcpy(all, imp->items.v + 1, n1 * sizeof(*all));
 	if (n > 0)
 		memcpy(all + n1, ops, n * sizeof(*all));
-	if (strcmp(imp->items.v[0]->text, "input") == 0)
+	if (rego_is_input(imp->items.v[0]->text))
 		return e->input != NULL ? rego_ev_apply(e, e->input, all, 0, n1 + n, k) : EV_OK;
 	return data_walk(e, e->b->root, e->data, all, 0, n1 + n, k);
 }
@@ -385,9 +385,9 @@ rego_ev_ref(struct rego_ev *e, const struct rego_term *t, struct rego_k k)
 			    e, "rego_unsafe_var_error", &head->loc, "var %s is unsafe", head->text);
 		return rego_ev_apply(e, b->val, ha.ops, 0, ha.n, k);
 	}
-	if (strcmp(head->text, "input") == 0)
+	if (rego_is_input(head->text))
 		return e->input != NULL ? rego_ev_apply(e, e->input, ha.ops, 0, ha.n, k) : EV_OK;
-	if (strcmp(head->text, "data") == 0)
+	if (rego_is_data(head->text))
 		return data_walk(e, e->b->root, e->data, ha.ops, 0, ha.n, k);
 	if (rego_ev_resolve(e, head->text, &r)) {
 		if (r.ref != NULL)
@@ -416,7 +416,7 @@ rego_ev_ground_ref(struct rego_ev *e, const struct rego_term *t, const struct re
 	int rc;
 
 	*out = NULL;
-	if (strcmp(t->items.v[0]->text, "input") == 0)
+	if (rego_is_input(t->items.v[0]->text))
 		rc = e->input != NULL
 		    ? rego_ev_apply(e, e->input, t->items.v + 1, 0, t->items.n - 1, k)
 		    : EV_OK;

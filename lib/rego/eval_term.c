@@ -39,7 +39,8 @@ rego_ev_scalar(struct rego_ev *e, const struct rego_term *t, const struct rego_v
 		return EV_OK;
 	case REGO_T_NUMBER:
 	case REGO_T_STRING:
-		if ((*out = rego_bundle_const(e->b, t)) != NULL)
+		if ((*out = rego_bundle_const(e->b, t)) != NULL ||
+		    (*out = rego_const_find(e->qconsts, e->nqconsts, t)) != NULL)
 			return EV_OK;
 		return scalar_convert(e, t, out);
 	default:
@@ -67,7 +68,7 @@ rego_ev_can_eval(const struct rego_ev *e, const struct rego_term *t)
 			return false;
 		if ((b = rego_ev_lookup(e, t->text)) != NULL)
 			return b->val != NULL;
-		return strcmp(t->text, "input") == 0 || strcmp(t->text, "data") == 0 ||
+		return rego_is_input(t->text) || rego_is_data(t->text) ||
 		    rego_ev_resolve(e, t->text, &r);
 	case REGO_T_REF:
 		return rego_ev_can_eval(e, t->items.v[0]);
@@ -98,7 +99,7 @@ var_term(struct rego_ev *e, const struct rego_term *t, struct rego_k k)
 	if (!is_wild(t) && (b = rego_ev_lookup(e, t->text)) != NULL && b->val != NULL)
 		return k.fn(e, k.arg, b->val);
 	if (b == NULL && !is_wild(t) &&
-	    (strcmp(t->text, "input") == 0 || strcmp(t->text, "data") == 0 ||
+	    (rego_is_input(t->text) || rego_is_data(t->text) ||
 	        rego_ev_resolve(e, t->text, &r)))
 		return rego_ev_ref(e, t, k);
 	return rego_ev_fail(
@@ -428,7 +429,7 @@ unify_var(struct rego_ev *e, const struct rego_term *t, const struct rego_val *v
 		if ((b = rego_ev_lookup(e, t->text)) != NULL && b->val != NULL)
 			return rego_equal(b->val, v) ? k.fn(e, k.arg, v) : EV_OK;
 		if (b == NULL &&
-		    (strcmp(t->text, "input") == 0 || strcmp(t->text, "data") == 0 ||
+		    (rego_is_input(t->text) || rego_is_data(t->text) ||
 		        rego_ev_resolve(e, t->text, &r)))
 			return rego_ev_ref(e, t, (struct rego_k){eq_k, &ea});
 	}

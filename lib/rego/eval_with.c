@@ -199,14 +199,14 @@ with_one(struct rego_ev *e, struct wstate *st, const struct rego_with *w)
 		return rc;
 	if (v == NULL)
 		return EV_STOP; /* an undefined replacement makes the expression undefined */
-	if (head->kind == REGO_T_VAR && strcmp(head->text, "input") == 0) {
+	if (head->kind == REGO_T_VAR && rego_is_input(head->text)) {
 		if (t->kind == REGO_T_VAR) {
 			e->input = v;
 			return EV_OK;
 		}
 		return set_path(e, e->input, t->items.v + 1, t->items.n - 1, v, &e->input);
 	}
-	if (head->kind == REGO_T_VAR && strcmp(head->text, "data") == 0 && t->kind == REGO_T_REF)
+	if (head->kind == REGO_T_VAR && rego_is_data(head->text) && t->kind == REGO_T_REF)
 		return with_data(e, st, t, v);
 	return rego_ev_fail(e, "rego_compile_error", &w->loc,
 	    "with keyword target must reference existing input, data, or a function");

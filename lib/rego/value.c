@@ -290,6 +290,76 @@ rego_array_get(const struct rego_val *v, size_t i)
 	return v->u.elems[i];
 }
 
+/* Objects of at least this many entries get an index (rego_object_index). */
+#define OBJ_INDEX_MIN 16
+
+/*
+ * The entry for key (or, when key is NULL, for the string s of len bytes) of
+ * an indexed object: after its entries, the slot count (a power of two), then
+ * per slot 0 (empty) or an entry's position + 1, placed by the key's hash.
+ */
+static const struct rego_val *
+index_get(const struct rego_val *v, const struct rego_val *key, const char *s, size_t len,
+    uint64_t hash)
+{
+	const uint32_t *ix = (const uint32_t *)(const void *)(v->u.kvs + v->len);
+	size_t mask = ix[0] - 1, j;
+
+	for (j = hash & mask; ix[1 + j] != 0; j = (j + 1) & mask) {
+		const struct rego_kv *kv = &v->u.kvs[ix[1 + j] - 1];
+
+		if (kv->key->hash != hash)
+			continue;
+		if (key != NULL ? rego_equal(kv->key, key)
+				: kv->key->type == REGO_STRING && kv->key->len == len &&
+				    memcmp(kv->key->u.s, s, len) == 0)
+			return kv->val;
+	}
+	return NULL;
+}
+
+writ_rc
+rego_object_index(struct writ_arena *a, const struct rego_val *v, struct writ_err *err)
+{
+	struct rego_val *w = (struct rego_val *)(uintptr_t)v;
+	struct rego_kv *e;
+	uint32_t *ix;
+	size_t i, j, cap, size;
+	writ_rc rc;
+
+	if (v->type == REGO_ARRAY || v->type == REGO_SET) {
+		for (i = 0; i < v->len; i++)
+			if ((rc = rego_object_index(a, v->u.elems[i], err)) != WRIT_OK)
+				return rc;
+		return WRIT_OK;
+	}
+	if (v->type != REGO_OBJECT)
+		return WRIT_OK;
+	for (i = 0; i < v->len; i++)
+		if ((rc = rego_object_index(a, v->u.kvs[i].val, err)) != WRIT_OK)
+			return rc;
+	if (v->len < OBJ_INDEX_MIN || (v->flags & REGO_OBJ_INDEXED) || v->len >= UINT32_MAX / 4)
+		return WRIT_OK;
+	for (cap = 2 * OBJ_INDEX_MIN; cap < 2 * v->len; cap *= 2)
+		;
+	if (__builtin_mul_overflow(v->len, sizeof(*e), &size) ||
+	    __builtin_add_overflow(size, (cap + 1) * sizeof(*ix), &size) ||
+	    (e = writ_arena_alloc(a, size)) == NULL)
+		return rego_oom(a, err);
+	memcpy(e, v->u.kvs, v->len * sizeof(*e));
+	ix = (uint32_t *)(void *)(e + v->len);
+	memset(ix, 0, (cap + 1) * sizeof(*ix));
+	ix[0] = (uint32_t)cap;
+	for (i = 0; i < v->len; i++) {
+		for (j = e[i].key->hash & (cap - 1); ix[1 + j] != 0; j = (j + 1) & (cap - 1))
+			;
+		ix[1 + j] = (uint32_t)(i + 1);
+	}
+	w->u.kvs = e;
+	w->flags |= REGO_OBJ_INDEXED;
+	return WRIT_OK;
+}
+
 const struct rego_val *
 rego_object_get(const struct rego_val *v, const struct rego_val *key)
 {
@@ -298,6 +368,16 @@ rego_object_get(const struct rego_val *v, const struct rego_val *key)
 
 	if (v->type != REGO_OBJECT)
 		return NULL;
+	if (v->flags & REGO_OBJ_INDEXED)
+		return index_get(v, key, NULL, 0, key->hash);
+	if (v->len <= 8) { /* small: scan, the stored hashes settle most mismatches */
+		for (lo = 0; lo < v->len; lo++)
+			if (v->u.kvs[lo].key->hash == key->hash && rego_equal(v->u.kvs[lo].key, key))
+				return v->u.kvs[lo].val;
+		return NULL;
+	}
+	if (key->type == REGO_STRING)
+		return rego_object_get_str(v, key->u.s, key->len);
 	hi = v->len;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
@@ -321,6 +401,8 @@ rego_object_get_str(const struct rego_val *v, const char *s, size_t len)
 
 	if (v->type != REGO_OBJECT)
 		return NULL;
+	if (v->flags & REGO_OBJ_INDEXED)
+		return index_get(v, NULL, s, len, hash_string(s, len));
 	hi = v->len;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;

@@ -42,6 +42,8 @@ enum rego_type {
 
 /* Number flag: the exact value is an integer within int64 (u.num.i holds it). */
 #define REGO_NUM_I64 0x01u
+/* Object flag: a hash index by key hash follows u.kvs (see rego_object_index). */
+#define REGO_OBJ_INDEXED 0x02u
 
 /* Limits on numbers: text length (digits and all) and decimal magnitude. */
 #define REGO_NUM_MAX_LEN   1000
@@ -246,6 +248,13 @@ uint64_t rego_num_hash(int64_t i, bool is_i64, const char *text, size_t len);
 uint64_t rego_hash_bytes(const void *p, size_t len, uint64_t seed);
 /* Internal: the final mixing step of rego_hash_bytes. */
 uint64_t rego_hash_mix(uint64_t x);
+/*
+ * Internal: give every large object within v a hash index for rego_object_get,
+ * allocated from a.  Only for values built in a and not yet shared with any
+ * other thread (the bundle's data at compile time); the values stay equal.
+ */
+WRIT_MUST_CHECK writ_rc rego_object_index(
+    struct writ_arena *a, const struct rego_val *v, struct writ_err *err);
 
 /* ---------------------------------------------------------------------------
  * JSON and printing (json.c).

@@ -22,8 +22,13 @@ enum setop { SET_AND, SET_OR, SET_MINUS };
 static enum rego_bres
 cmp_result(const struct rego_val *const *args, const struct rego_val **out, int want)
 {
-	int c = rego_compare(args[0], args[1]);
+	int c;
 
+	if (want <= 1) { /* equality alone: rego_equal agrees with rego_compare == 0 */
+		*out = rego_bool(rego_equal(args[0], args[1]) == (want == 0));
+		return REGO_B_OK;
+	}
+	c = rego_compare(args[0], args[1]);
 	switch (want) {
 	case 0:
 		*out = rego_bool(c == 0);
