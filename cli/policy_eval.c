@@ -185,6 +185,16 @@ parse_args(struct policy_files *l, struct eval_args *a, int argc, char **argv)
 	return 0;
 }
 
+/* print() in policies goes to stderr, as with opa eval. */
+static void
+print_stderr(void *arg, const char *file, int row, const char *msg)
+{
+	(void)arg;
+	(void)file;
+	(void)row;
+	fprintf(stderr, "%s\n", msg);
+}
+
 /* Evaluate and print; the exit status. */
 static int
 run(struct policy_files *l, const struct eval_args *a)
@@ -214,6 +224,7 @@ run(struct policy_files *l, const struct eval_args *a)
 	eo.input_json = a->input != NULL ? input.ptr : NULL;
 	eo.input_len = input.len;
 	eo.strict_builtin_errors = a->strict;
+	eo.print = print_stderr;
 	if (writ_rego_eval(bundle, &eo, &out, &e) != WRIT_OK)
 		goto fail;
 	if (out.len <= 2) { /* [] : undefined */

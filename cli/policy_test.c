@@ -166,11 +166,19 @@ find_tests(const struct policy_files *l, struct tests *ts, const regex_t *run)
 	return rc;
 }
 
+/* print() in tests goes to stderr, with the position of the call. */
+static void
+print_stderr(void *arg, const char *file, int row, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "%s:%d: %s\n", file ? file : "", row, msg);
+}
+
 /* Run one test once: its outcome, and the error text when it errs. */
 static enum outcome
 run_one(const struct writ_rego_bundle *b, struct test *t)
 {
-	struct writ_rego_eval_opts eo = {.query = t->name};
+	struct writ_rego_eval_opts eo = {.query = t->name, .print = print_stderr};
 	struct writ_rego_error e = {0};
 	struct writ_buf out;
 	enum outcome res;

@@ -102,6 +102,14 @@ struct writ_rego_eval_opts {
 	bool strict_builtin_errors;
 	int64_t now_ns; /* what time.now_ns() returns for this query; 0: the clock, once */
 	struct writ_rego_limits limits;
+	/*
+	 * Where print() writes: one call per print with its operands joined by
+	 * spaces (strings as they are, other values in Rego syntax, an undefined
+	 * operand as <undefined>) and the position of the call.  NULL: print
+	 * succeeds and says nothing.
+	 */
+	void (*print)(void *arg, const char *file, int row, const char *msg);
+	void *print_arg;
 };
 
 /*

@@ -218,6 +218,8 @@ struct rego_ev {
 	const struct rego_body *query;
 	const struct rego_val **qvals; /* the query's expression values */
 	struct rego_callcache *calls; /* resolved call sites (eval_call.c; the thread's), or NULL */
+	void (*print)(void *arg, const char *file, int row, const char *msg); /* or NULL */
+	void *print_arg;
 };
 
 /*

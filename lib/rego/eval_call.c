@@ -435,6 +435,63 @@ call_start(struct rego_ev *e, struct call_arg *ca)
 	return call_next(e, ca);
 }
 
+/* The values of one print operand, collected into a set. */
+static int
+print_collect_k(struct rego_ev *e, void *arg, const struct rego_val *v)
+{
+	struct writ_err we;
+	writ_rc rc;
+
+	rego_we_init(&we);
+	rc = rego_builder_push(arg, v, &we);
+	return rc == WRIT_OK ? EV_OK : rego_ev_oom(e, rc, &we);
+}
+
+/*
+ * print(a, b, ...): each operand's values (all of them, as OPA collects
+ * them), one line to the caller's sink; print itself is always true.
+ */
+static int
+do_print(struct rego_ev *e, const struct rego_term *t, struct rego_k k)
+{
+	struct writ_buf msg;
+	struct writ_err we;
+	size_t i, mark = e->ntrail;
+	writ_rc wrc = WRIT_OK;
+	int rc = EV_OK;
+
+	if (e->print == NULL)
+		return k.fn(e, k.arg, &rego_true_val);
+	rego_we_init(&we);
+	writ_buf_init(&msg, (size_t)1 << 20);
+	for (i = 1; i < t->items.n && rc == EV_OK && wrc == WRIT_OK; i++) {
+		struct rego_builder b;
+		const struct rego_val *set = NULL;
+
+		rego_builder_init(&b, e->a, REGO_SET);
+		rc = rego_ev_term(e, t->items.v[i], (struct rego_k){print_collect_k, &b});
+		e->ntrail = mark;
+		if (rc != EV_OK || (wrc = rego_builder_finish(&b, &set, &we)) != WRIT_OK)
+			break;
+		if (i > 1)
+			wrc = writ_buf_append(&msg, " ", 1);
+		if (wrc != WRIT_OK)
+			break;
+		if (set->len == 0)
+			wrc = writ_buf_appends(&msg, "<undefined>");
+		else if (set->len == 1 && set->u.elems[0]->type == REGO_STRING)
+			wrc = writ_buf_append(&msg, set->u.elems[0]->u.s, set->u.elems[0]->len);
+		else
+			wrc = rego_print(&msg, set->len == 1 ? set->u.elems[0] : set, &we);
+	}
+	if (rc == EV_OK && wrc == WRIT_OK)
+		e->print(e->print_arg, t->loc.file, (int)t->loc.line, msg.ptr ? msg.ptr : "");
+	writ_buf_free(&msg);
+	if (rc != EV_OK)
+		return rc;
+	return k.fn(e, k.arg, &rego_true_val);
+}
+
 int
 rego_ev_call(struct rego_ev *e, const struct rego_term *t, struct rego_k k)
 {
@@ -447,7 +504,7 @@ rego_ev_call(struct rego_ev *e, const struct rego_term *t, struct rego_k k)
 		if (cs->kind == CS_WALK)
 			return rego_ev_walk(e, t, k);
 		if (cs->kind == CS_PRINT)
-			return k.fn(e, k.arg, &rego_true_val);
+			return do_print(e, t, k);
 		ca.name = cs->name;
 		ca.tg = cs->tg;
 		return call_start(e, &ca);
@@ -460,7 +517,7 @@ rego_ev_call(struct rego_ev *e, const struct rego_term *t, struct rego_k k)
 		}
 		if (strcmp(ca.name, "print") == 0 || strcmp(ca.name, "internal.print") == 0) {
 			cs_add(e, t, ca.name, NULL, CS_PRINT);
-			return k.fn(e, k.arg, &rego_true_val);
+			return do_print(e, t, k);
 		}
 	}
 	if ((rc = resolve(e, t->items.v[0], ca.name, &ca.tg, 0)) != EV_OK)

@@ -56,6 +56,21 @@ out=$("$WRIT" policy eval 'x := ' 2>&1) && fail "a bad query exited 0: $out"
 printf '%s' "$out" | jq -e '.errors[0].code' >/dev/null || fail "errors shape: $out"
 ok "an error is reported as {errors: [{code, message}]} with exit 1"
 
+cat >"$T/print.rego" <<'REGO'
+package dbg
+
+import rego.v1
+
+p if {
+	print("user is", input.user, "missing is", input.nope)
+	input.user == "alice"
+}
+REGO
+"$WRIT" policy eval -d "$T/print.rego" -i "$T/input.json" 'data.dbg.p' >/dev/null 2>"$T/print.err" \
+  || fail "eval with print failed"
+grep -qx 'user is alice missing is <undefined>' "$T/print.err" || fail "print output: $(cat "$T/print.err")"
+ok "print() writes its operands to stderr, <undefined> for an undefined one"
+
 out=$("$WRIT" policy test -v "$P") || fail "policy test: $out"
 printf '%s' "$out" | grep -q 'data.rbac.test_alice_reads: PASS' || fail "test output: $out"
 printf '%s' "$out" | grep -q '^PASS: 2/3' || fail "summary: $out"
