@@ -24,15 +24,6 @@
 #define MAX_FILES   64
 #define MAX_SAMPLES (1u << 24)
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Resident memory in KiB (VmRSS), 0 when unknown. */
 static long
 rss_kb(void)
@@ -135,11 +126,11 @@ main(int argc, char **argv)
 	if (writ_rego_data_merge(docs, ndocs, &data, &e) != WRIT_OK)
 		fail("data", &e);
 	rss0 = rss_kb();
-	c0 = mono_ns();
+	c0 = writ_time_mono_ns();
 	co = (struct writ_rego_compile_opts){mods, nmods, data.ptr, data.len};
 	if (writ_rego_compile(&co, &b, &e) != WRIT_OK)
 		fail("compile", &e);
-	c0 = mono_ns() - c0;
+	c0 = writ_time_mono_ns() - c0;
 	writ_buf_free(&data); /* what stays resident is the bundle's */
 	rss1 = rss_kb();
 	eo.query = argv[3];
@@ -151,14 +142,14 @@ main(int argc, char **argv)
 	if ((lat = malloc(MAX_SAMPLES * sizeof(*lat))) == NULL)
 		return 1;
 	a0 = writ_alloc_count();
-	t_end = mono_ns() + (uint64_t)(secs * 1e9);
+	t_end = writ_time_mono_ns() + (uint64_t)(secs * 1e9);
 	while (n < MAX_SAMPLES) {
-		uint64_t t0 = mono_ns();
+		uint64_t t0 = writ_time_mono_ns();
 
 		writ_buf_reset(&out);
 		if (writ_rego_eval_prepared(pq, &eo, &out, &e) != WRIT_OK)
 			fail("eval", &e);
-		lat[n++] = mono_ns() - t0;
+		lat[n++] = writ_time_mono_ns() - t0;
 		if (lat[n - 1] + t0 >= t_end)
 			break;
 	}

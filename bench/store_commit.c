@@ -60,15 +60,6 @@ static atomic_bool stop;
 static bool use_committer;
 static long sleep_us;
 
-static uint64_t
-now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 #ifdef STORE_CKPT_LIMIT
 static void
 slow_sync(struct writ_store *s)
@@ -177,11 +168,11 @@ writer_main(void *p)
 
 	memset(val, 'v', sizeof(val));
 	for (i = 0; !atomic_load(&stop); i++) {
-		uint64_t t0 = now_us(), d;
+		uint64_t t0 = writ_time_mono_us(), d;
 
 		if ((w->rc = one_write(w, i, val)) != WRIT_OK)
 			break;
-		d = now_us() - t0;
+		d = writ_time_mono_us() - t0;
 		if (d > w->max_us)
 			w->max_us = d;
 		w->ops++;
@@ -200,7 +191,7 @@ reader_main(void *p)
 	for (i = 0; !atomic_load(&stop); i++) {
 		struct writ_arena *a = writ_arena_new(0, 0);
 		unsigned char *v = NULL;
-		uint64_t t0 = now_us(), d;
+		uint64_t t0 = writ_time_mono_us(), d;
 		size_t len = 0;
 
 		if (a == NULL) {
@@ -215,7 +206,7 @@ reader_main(void *p)
 			w->rc = WRIT_OK;
 		if (w->rc != WRIT_OK)
 			break;
-		d = now_us() - t0;
+		d = writ_time_mono_us() - t0;
 		if (d > w->max_us)
 			w->max_us = d;
 		w->ops++;
@@ -300,7 +291,7 @@ main(int argc, char **argv)
 	if (use_committer && pthread_create(&cth, NULL, committer_main, s) != 0)
 		return 1;
 	writ_store_stats(s, &st0);
-	t0 = now_us();
+	t0 = writ_time_mono_us();
 	for (i = 0; i < nwriters + nreaders; i++) {
 		w[i] = (struct worker){.s = s, .id = i};
 		if (pthread_create(&th[i], NULL, i < nwriters ? writer_main : reader_main, &w[i]))
@@ -322,7 +313,7 @@ main(int argc, char **argv)
 			maxr = w[i].max_us > maxr ? w[i].max_us : maxr;
 		}
 	}
-	t1 = now_us();
+	t1 = writ_time_mono_us();
 	writ_store_stats(s, &st1);
 	if (use_committer) {
 		pthread_mutex_lock(&cm.mu);

@@ -51,15 +51,6 @@ static const char test_usage[] =
     "\n"
     "Run the test_ rules of the Rego files given (like opa test).\n";
 
-static uint64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Append "data.<package>" for m to b. */
 static writ_rc
 package_path(const struct rego_module *m, struct writ_buf *b)
@@ -272,12 +263,12 @@ bench(const struct writ_rego_bundle *b, struct tests *ts)
 		while (dt < 1000000000u && n < (1u << 30) && !failed) {
 			uint64_t k;
 
-			t0 = mono_ns();
+			t0 = writ_time_mono_ns();
 			for (k = 0; k < n && failed == 0; k++) {
 				writ_buf_reset(&out);
 				failed = writ_rego_eval_prepared(p, &eo, &out, &e) != WRIT_OK;
 			}
-			dt = mono_ns() - t0;
+			dt = writ_time_mono_ns() - t0;
 			if (dt < 1000000000u)
 				n *= 2;
 		}
@@ -346,10 +337,10 @@ cli_policy_test(int argc, char **argv)
 		goto out_re;
 	}
 	for (i = 0; i < ts.n; i++) {
-		uint64_t t0 = mono_ns();
+		uint64_t t0 = writ_time_mono_ns();
 
 		ts.v[i].res = ts.v[i].todo ? T_SKIP : run_one(b, &ts.v[i]);
-		ts.v[i].ns = mono_ns() - t0;
+		ts.v[i].ns = writ_time_mono_ns() - t0;
 		bad += ts.v[i].res == T_FAIL || ts.v[i].res == T_ERROR;
 	}
 	report(&ts, verbose);

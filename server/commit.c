@@ -91,15 +91,6 @@ audit_main(void *arg)
 	return NULL;
 }
 
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* Sync the store here and the audit log on the audit thread, at the same time. */
 static writ_rc
 sync_both(struct committer *c, const struct writ_core_ticket *all, struct writ_err *err)
@@ -114,9 +105,9 @@ sync_both(struct committer *c, const struct writ_core_ticket *all, struct writ_e
 	j->done = false;
 	pthread_cond_broadcast(&j->cv);
 	pthread_mutex_unlock(&j->mu);
-	t0 = mono_us();
+	t0 = writ_time_mono_us();
 	rc = writ_core_sync_store(c->core, all, err);
-	c->store_us += mono_us() - t0;
+	c->store_us += writ_time_mono_us() - t0;
 	pthread_mutex_lock(&j->mu);
 	while (!j->done)
 		pthread_cond_wait(&j->cv, &j->mu);
@@ -195,9 +186,9 @@ committer_main(void *arg)
 		pthread_mutex_unlock(&c->mu);
 		if (list == NULL)
 			return NULL; /* stopping and drained */
-		t0 = mono_us();
+		t0 = writ_time_mono_us();
 		run_batch(c, list);
-		t0 = mono_us() - t0;
+		t0 = writ_time_mono_us() - t0;
 		/* Only this thread writes these; gather_locked reads sync_us here too. */
 		c->sync_us = (c->sync_us * 7 + t0) / 8;
 		c->nbatches++;

@@ -90,7 +90,6 @@ static const char *find_line(struct writ_http_parser *p, const char *buf, size_t
 static bool check_field_line(const char *s, const char *end);
 static void finish(struct writ_http_parser *p, char *buf, struct writ_http_req *req);
 static const char *rebase(const char *ptr, uintptr_t old, char *buf);
-static int hexval(unsigned char c);
 
 /* ---------------------------------------------------------------------------
  * Character classes (RFC 9110 §5.6.2, RFC 3986).
@@ -135,18 +134,6 @@ static bool
 is_field_char(unsigned char c)
 {
 	return (c >= 0x20 && c != 0x7f) || c == '\t';
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
 }
 
 static int
@@ -686,7 +673,7 @@ chunk_size_line(struct writ_http_parser *p, const char *buf, size_t len)
 	if ((nl = find_line(p, buf, len, MAX_CHUNK_LINE)) == NULL)
 		return p->state == PS_ERROR ? PR_ERROR : PR_AGAIN;
 	end = nl > s && nl[-1] == '\r' ? nl - 1 : nl;
-	for (; s < end && (d = hexval((unsigned char)*s)) >= 0; s++) {
+	for (; s < end && (d = writ_hex_digit((unsigned char)*s)) >= 0; s++) {
 		if (size > (UINT64_MAX >> 4))
 			return fail(p, 413, "request body too large");
 		size = (size << 4) | (uint64_t)d;
@@ -870,8 +857,8 @@ writ_http_pct_decode(const char *src, size_t len, char *out, size_t *outlen, boo
 		if (c == '%') {
 			if (len - i < 3)
 				return WRIT_EINVAL;
-			hi = hexval((unsigned char)src[i + 1]);
-			lo = hexval((unsigned char)src[i + 2]);
+			hi = writ_hex_digit((unsigned char)src[i + 1]);
+			lo = writ_hex_digit((unsigned char)src[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return WRIT_EINVAL;
 			c = (char)(hi << 4 | lo);

@@ -151,6 +151,8 @@ WRIT_API char *writ_buf_steal(struct writ_buf *b, size_t *len);
  * Parsing of numbers and durations.
  */
 
+/* The value of a hex digit (0-9, a-f, A-F), or -1. */
+WRIT_API int writ_hex_digit(int c);
 /* Decimal unsigned integer, whole string, no sign, no spaces, overflow checked. */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_parse_u64(const char *s, size_t len, uint64_t *out);
 /*
@@ -167,6 +169,9 @@ WRIT_API int64_t writ_time_now(void);
 WRIT_API void writ_time_now_ns(int64_t *sec, long *nsec);
 /* Monotonic milliseconds. */
 WRIT_API uint64_t writ_time_mono_ms(void);
+/* Monotonic microseconds and nanoseconds (timings, deadlines, benchmarks). */
+WRIT_API uint64_t writ_time_mono_us(void);
+WRIT_API uint64_t writ_time_mono_ns(void);
 /* RFC 3339 UTC with nanoseconds ("2026-11-23T14:30:00.123456789Z"); buf >= 40. */
 WRIT_API void writ_time_rfc3339(char *buf, size_t len, int64_t sec, long nsec);
 

@@ -88,3 +88,15 @@ writ_parse_duration(const char *s, size_t len, int64_t *out)
 	*out = total;
 	return WRIT_OK;
 }
+
+int
+writ_hex_digit(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

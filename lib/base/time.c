@@ -37,6 +37,21 @@ writ_time_mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+uint64_t
+writ_time_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t
+writ_time_mono_us(void)
+{
+	return writ_time_mono_ns() / 1000u;
+}
+
 void
 writ_time_rfc3339(char *buf, size_t len, int64_t sec, long nsec)
 {

@@ -62,18 +62,6 @@ method_to_op(const char *m, bool list_query, enum writ_op *op)
 	return true;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode s[len] into the arena ('+' is a space in queries). */
 static char *
 pct_decode(struct writ_arena *a, const char *s, size_t len)
@@ -84,9 +72,9 @@ pct_decode(struct writ_arena *a, const char *s, size_t len)
 	if (out == NULL)
 		return NULL;
 	for (i = 0; i < len; i++) {
-		if (s[i] == '%' && i + 2 < len && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			*o++ = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		if (s[i] == '%' && i + 2 < len && writ_hex_digit(s[i + 1]) >= 0 &&
+		    writ_hex_digit(s[i + 2]) >= 0) {
+			*o++ = (char)(writ_hex_digit(s[i + 1]) * 16 + writ_hex_digit(s[i + 2]));
 			i += 2;
 		} else {
 			*o++ = s[i] == '+' ? ' ' : s[i];

@@ -100,7 +100,6 @@ static void batch_abandon(struct writ_store *s, const char *what);
 static void txn_undo(struct writ_txn *t);
 static writ_rc klock_init(struct writ_store *s);
 static writ_rc gather_cv_init(struct writ_store *s);
-static uint64_t mono_us(void);
 static void wake_all_locked(struct writ_store *s);
 static writ_rc batch_commit_locked(struct writ_store *s, struct writ_err *err);
 static void gather_locked(struct writ_store *s);
@@ -585,15 +584,6 @@ writ_txn_abort(struct writ_txn *t)
  * Group commit.
  */
 
-static uint64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 /* Wake every thread in writ_store_sync (the store failed).  Holds smu. */
 static void
 wake_all_locked(struct writ_store *s)
@@ -650,14 +640,14 @@ gather_locked(struct writ_store *s)
 		return;
 	if (cap > GATHER_MAX_US)
 		cap = GATHER_MAX_US;
-	deadline = mono_us() + cap;
+	deadline = writ_time_mono_us() + cap;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	ns = (uint64_t)ts.tv_nsec + cap * 1000u;
 	ts.tv_sec += (time_t)(ns / 1000000000u);
 	ts.tv_nsec = (long)(ns % 1000000000u);
 	s->gathering = true;
 	s->gather_for = want;
-	while (!s->failed && mono_us() < deadline) {
+	while (!s->failed && writ_time_mono_us() < deadline) {
 		if (atomic_load(&s->wqueue) > 0) {
 			/* Writers queue for wmu: let them apply first. */
 			pthread_mutex_unlock(&s->smu);
@@ -687,14 +677,14 @@ lead_locked(struct writ_store *s, uint64_t *target, struct writ_err *err)
 	writ_rc rc;
 
 	s->syncing = true;
-	t0 = mono_us();
+	t0 = writ_time_mono_us();
 	gather_locked(s);
 	pthread_mutex_unlock(&s->smu);
-	t1 = mono_us();
+	t1 = writ_time_mono_us();
 	atomic_fetch_add(&s->st_gather_us, t1 - t0);
 	pthread_mutex_lock(&s->wmu);
 	rc = batch_commit_locked(s, err);
-	atomic_fetch_add(&s->st_commit_us, mono_us() - t1);
+	atomic_fetch_add(&s->st_commit_us, writ_time_mono_us() - t1);
 	*target = s->last_seq;
 	if (rc == WRIT_OK && !s->ckpt_wanted && ckpt_due_locked(s)) {
 		s->ckpt_wanted = true;
@@ -706,11 +696,11 @@ lead_locked(struct writ_store *s, uint64_t *target, struct writ_err *err)
 		s->sync_target = *target;
 		s->committed = true;
 		pthread_mutex_unlock(&s->smu);
-		t0 = mono_us();
+		t0 = writ_time_mono_us();
 		if (s->sync_hook != NULL)
 			s->sync_hook(s);
 		rc = s->ops->sync(s->writer, err);
-		t1 = mono_us() - t0;
+		t1 = writ_time_mono_us() - t0;
 		s->sync_us = (s->sync_us * 7 + t1) / 8;
 		atomic_fetch_add(&s->st_fsync_us, t1);
 	}

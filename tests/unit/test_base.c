@@ -214,12 +214,30 @@ test_time_rfc3339(void **state)
 	assert_true(strncmp(b, "10000-01-01T00:00:00", 20) == 0);
 }
 
+static void
+test_hex_digit(void **state)
+{
+	static const char digits[] = "0123456789abcdefABCDEF";
+	static const int want[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 10, 11, 12,
+	    13, 14, 15};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		assert_int_equal(writ_hex_digit(digits[i]), want[i]);
+	assert_int_equal(writ_hex_digit('g'), -1);
+	assert_int_equal(writ_hex_digit('/'), -1);
+	assert_int_equal(writ_hex_digit(-61), -1); /* a high byte as a signed char */
+	assert_int_equal(writ_hex_digit(0), -1);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_time_rfc3339),
+		cmocka_unit_test(test_hex_digit),
 		cmocka_unit_test(test_parse_duration),
 		cmocka_unit_test(test_arena_cap),
 		cmocka_unit_test(test_arena_many),
