@@ -51,23 +51,14 @@ static int
 setup(void **state)
 {
 	struct env *e = calloc(1, sizeof(*e));
-	struct writ_err err = {0};
-	struct writ_arena *a = writ_arena_new(0, 0);
-	char *root = NULL;
 
 	assert_non_null(e);
-	assert_non_null(a);
 	e->store = fx_store_open("test_token", e->path, sizeof(e->path));
-	e->core.store = e->store;
-	e->core.default_lease_ttl = 2764800;
-	e->core.max_lease_ttl = 2764800;
 	e->remote = "127.0.0.1";
 	fake_now = writ_time_now();
 	auth_clock_set(test_clock);
-	assert_int_equal(writ_token_create_root(&e->core, a, &root, &err), WRIT_OK);
-	assert_true(strncmp(root, "hvs.", 4) == 0);
-	e->root = strdup(root);
-	writ_arena_free(a);
+	e->root = fx_core_root(&e->core, e->store);
+	assert_true(strncmp(e->root, "hvs.", 4) == 0);
 	*state = e;
 	return 0;
 }

@@ -131,3 +131,21 @@ out:
 	writ_arena_free(a);
 	return rc;
 }
+
+char *
+fx_core_root(struct writ_core *core, struct writ_store *s)
+{
+	struct writ_arena *a = writ_arena_new(0, 0);
+	struct writ_err err = {0};
+	char *root = NULL, *copy;
+
+	assert_non_null(a);
+	core->store = s;
+	core->default_lease_ttl = 2764800;
+	core->max_lease_ttl = 2764800;
+	assert_int_equal(writ_token_create_root(core, a, &root, &err), WRIT_OK);
+	copy = strdup(root);
+	assert_non_null(copy);
+	writ_arena_free(a);
+	return copy;
+}

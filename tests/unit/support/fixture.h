@@ -20,6 +20,11 @@
  * path), initialised with one key share and unsealed.
  */
 struct writ_store *fx_store_open(const char *name, char *path, size_t pathlen);
+/*
+ * Make core serve on store s with Vault's default lease TTLs (32 days) and
+ * create a root token; returns its text (malloc).
+ */
+char *fx_core_root(struct writ_core *core, struct writ_store *s);
 /* Close s (may be NULL) and remove the database and its -wal and -shm files. */
 void fx_store_close(struct writ_store *s, const char *path);
 /* Where and as whom fx_serve runs a request. */
