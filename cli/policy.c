@@ -7,9 +7,7 @@
  * file:line:col: code: message with the source line and a caret.  eval and
  * test are in policy_eval.c and policy_test.c.
  */
-#include <sys/stat.h>
 
-#include <dirent.h>
 #include <err.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +18,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "policy_load.h"
 #include "rego/ast.h"
 
 /* Rego sources are bounded like the server bounds policy uploads. */
@@ -71,70 +70,32 @@ cli_policy(int argc, char **argv)
  * Files and directories.
  */
 
-static bool
-has_rego_suffix(const char *name)
-{
-	size_t n = strlen(name);
+struct walk_arg {
+	file_fn fn;
+	void *arg;
+};
 
-	return n > 5 && strcmp(name + n - 5, ".rego") == 0;
-}
-
-static int walk(const char *path, bool top, file_fn fn, void *arg);
-
-/* The .rego files under dir, in name order. */
+/* A file named on the command line, or a .rego file found in a directory. */
 static int
-walk_dir(const char *dir, file_fn fn, void *arg)
+walk_cb(const char *path, const char *rel, bool named, void *arg)
 {
-	struct dirent **ents = NULL;
-	struct writ_buf sub;
-	int i, n, ret = CLI_EXIT_OK;
+	struct walk_arg *w = arg;
+	size_t n = strlen(path);
 
-	if ((n = scandir(dir, &ents, NULL, alphasort)) < 0) {
-		warn("%s", dir);
-		return CLI_EXIT_ERR;
-	}
-	writ_buf_init(&sub, 0);
-	for (i = 0; i < n; i++) {
-		if (ents[i]->d_name[0] != '.') {
-			writ_buf_reset(&sub);
-			if (writ_buf_appendf(&sub, "%s/%s", dir, ents[i]->d_name) != WRIT_OK)
-				ret = CLI_EXIT_ERR;
-			else if (walk(sub.ptr, false, fn, arg) != CLI_EXIT_OK)
-				ret = CLI_EXIT_ERR;
-		}
-		free(ents[i]);
-	}
-	free(ents);
-	writ_buf_free(&sub);
-	return ret;
-}
-
-/* Call fn on path if it is a file named on the command line or a .rego file. */
-static int
-walk(const char *path, bool top, file_fn fn, void *arg)
-{
-	struct stat st;
-
-	if (strcmp(path, "-") == 0)
-		return fn(path, arg);
-	if (stat(path, &st) != 0) {
-		warn("%s", path);
-		return CLI_EXIT_ERR;
-	}
-	if (S_ISDIR(st.st_mode))
-		return walk_dir(path, fn, arg);
-	if (!top && !has_rego_suffix(path))
-		return CLI_EXIT_OK;
-	return fn(path, arg);
+	(void)rel;
+	if (!named && !(n > 5 && strcmp(path + n - 5, ".rego") == 0))
+		return 0;
+	return w->fn(path, w->arg) == CLI_EXIT_OK ? 0 : -1;
 }
 
 static int
 walk_all(const struct cli_pos *pos, file_fn fn, void *arg)
 {
+	struct walk_arg w = {fn, arg};
 	int i, ret = CLI_EXIT_OK;
 
 	for (i = 0; i < pos->n; i++)
-		if (walk(pos->v[i], true, fn, arg) != CLI_EXIT_OK)
+		if (policy_walk(pos->v[i], walk_cb, &w) != 0)
 			ret = CLI_EXIT_ERR;
 	return ret;
 }

@@ -22,12 +22,6 @@ ends_with(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-static int
-by_name(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Read path and record it as a module or a data document at dpath. */
 static int
 load_file(struct policy_files *l, const char *path, const char *dpath)
@@ -77,78 +71,83 @@ load_file(struct policy_files *l, const char *path, const char *dpath)
 	return l->docs[l->ndocs - 1].name != NULL && l->docs[l->ndocs - 1].path != NULL ? 0 : -1;
 }
 
-/* Load a directory tree; rel is its path under the -d argument ("" at the top). */
+static int walk_dir(const char *dir, const char *rel, int depth, policy_file_fn fn, void *arg);
+
 static int
-load_dir(struct policy_files *l, const char *dir, const char *rel, int depth)
+walk_entry(const char *dir, const char *rel, const char *name, int depth, policy_file_fn fn,
+    void *arg)
 {
-	char **names = NULL;
-	size_t n = 0, cap = 0, i;
-	struct dirent *de;
-	DIR *d;
-	int rc = 0;
+	struct writ_buf path, sub;
+	struct stat st;
+	int rc = -1;
+
+	writ_buf_init(&path, 0);
+	writ_buf_init(&sub, 0);
+	if (writ_buf_appendf(&path, "%s/%s", dir, name) != WRIT_OK ||
+	    writ_buf_appendf(&sub, "%s%s%s", rel, rel[0] ? "/" : "", name) != WRIT_OK)
+		warnx("%s/%s: out of memory", dir, name);
+	else if (stat(path.ptr, &st) != 0)
+		warn("%s", path.ptr);
+	else if (S_ISDIR(st.st_mode))
+		rc = walk_dir(path.ptr, sub.ptr, depth + 1, fn, arg);
+	else
+		rc = S_ISREG(st.st_mode) ? fn(path.ptr, rel, false, arg) : 0;
+	writ_buf_free(&path);
+	writ_buf_free(&sub);
+	return rc;
+}
+
+/* The entries of dir in name order; rel is its path under the walk's root. */
+static int
+walk_dir(const char *dir, const char *rel, int depth, policy_file_fn fn, void *arg)
+{
+	struct dirent **ents = NULL;
+	int i, n, rc = 0;
 
 	if (depth > MAX_DEPTH) {
 		warnx("%s: directories nested too deep", dir);
 		return -1;
 	}
-	if ((d = opendir(dir)) == NULL) {
+	if ((n = scandir(dir, &ents, NULL, alphasort)) < 0) {
 		warn("%s", dir);
 		return -1;
 	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.')
-			continue; /* ., .. and hidden files, as opa's loader skips them */
-		if (n == cap) {
-			char **m = writ_realloc(names, (cap = cap ? 2 * cap : 32) * sizeof(*names));
-
-			if (m == NULL) {
-				rc = -1;
-				break;
-			}
-			names = m;
-		}
-		if ((names[n] = writ_strdup(de->d_name)) == NULL)
+	for (i = 0; i < n; i++) {
+		/* ., .. and hidden files, as opa's loader skips them */
+		if (ents[i]->d_name[0] != '.' &&
+		    walk_entry(dir, rel, ents[i]->d_name, depth, fn, arg) != 0)
 			rc = -1;
-		else
-			n++;
+		free(ents[i]);
 	}
-	closedir(d);
-	if (n > 0)
-		qsort(names, n, sizeof(*names), by_name);
-	for (i = 0; i < n && rc == 0; i++) {
-		char path[4096], sub[4096];
-		struct stat st;
-		int n1 = snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		int n2 = snprintf(sub, sizeof(sub), "%s%s%s", rel, rel[0] ? "/" : "", names[i]);
-
-		if (n1 < 0 || n2 < 0 || (size_t)n1 >= sizeof(path) || (size_t)n2 >= sizeof(sub)) {
-			warnx("%s/%s: path too long", dir, names[i]);
-			rc = -1;
-		} else if (stat(path, &st) != 0) {
-			warn("%s", path);
-			rc = -1;
-		} else if (S_ISDIR(st.st_mode)) {
-			rc = load_dir(l, path, sub, depth + 1);
-		} else if (S_ISREG(st.st_mode)) {
-			rc = load_file(l, path, rel);
-		}
-	}
-	for (i = 0; i < n; i++)
-		writ_free(names[i]);
-	writ_free(names);
+	free(ents);
 	return rc;
+}
+
+int
+policy_walk(const char *path, policy_file_fn fn, void *arg)
+{
+	struct stat st;
+
+	if (strcmp(path, "-") == 0)
+		return fn(path, "", true, arg);
+	if (stat(path, &st) != 0) {
+		warn("%s", path);
+		return -1;
+	}
+	return S_ISDIR(st.st_mode) ? walk_dir(path, "", 0, fn, arg) : fn(path, "", true, arg);
+}
+
+static int
+load_cb(const char *path, const char *rel, bool named, void *arg)
+{
+	(void)named;
+	return load_file(arg, path, rel);
 }
 
 int
 policy_load(struct policy_files *l, const char *arg)
 {
-	struct stat st;
-
-	if (stat(arg, &st) != 0) {
-		warn("%s", arg);
-		return -1;
-	}
-	return S_ISDIR(st.st_mode) ? load_dir(l, arg, "", 0) : load_file(l, arg, "");
+	return policy_walk(arg, load_cb, l);
 }
 
 void

@@ -24,6 +24,16 @@ struct policy_files {
 	size_t nbufs;
 };
 
+/*
+ * Call fn for path if it is not a directory (named: true), else for every
+ * file under it in name order, dot-files skipped, at most 32 directories
+ * deep; rel is the file's directory relative to path ("" at the top).
+ * Goes on after a failing file; 0, or -1 if fn or the walk failed (the
+ * walk prints why).
+ */
+typedef int (*policy_file_fn)(const char *path, const char *rel, bool named, void *arg);
+int policy_walk(const char *path, policy_file_fn fn, void *arg);
+
 /* Load a file or a directory tree into l; 0, or -1 after printing why. */
 int policy_load(struct policy_files *l, const char *arg);
 void policy_files_free(struct policy_files *l);
