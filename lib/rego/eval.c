@@ -157,6 +157,14 @@ stop_k(struct rego_ev *e, void *arg, const struct rego_val *v)
 	return EV_STOP;
 }
 
+int
+rego_ev_first_k(struct rego_ev *e, void *arg, const struct rego_val *v)
+{
+	(void)e;
+	*(const struct rego_val **)arg = v;
+	return EV_STOP;
+}
+
 /* True if a body/expression has a solution (bindings dropped). */
 static int
 has_solution(struct rego_ev *e, const struct rego_expr *x, bool *found)
@@ -339,15 +347,6 @@ struct every_arg {
 };
 
 static int
-every_body_k(struct rego_ev *e, void *arg, const struct rego_val *v)
-{
-	(void)e;
-	(void)arg;
-	(void)v;
-	return EV_STOP;
-}
-
-static int
 every_one(
     struct rego_ev *e, struct every_arg *ea, const struct rego_val *key, const struct rego_val *val)
 {
@@ -361,7 +360,7 @@ every_one(
 	    !(x->value->flags & REGO_TF_WILDCARD))
 		rc = rego_ev_bind(e, x->value->text, val);
 	if (rc == EV_OK)
-		rc = rego_ev_body(e, x->body, 0, (struct rego_k){every_body_k, NULL});
+		rc = rego_ev_body(e, x->body, 0, (struct rego_k){stop_k, NULL});
 	e->ntrail = mark;
 	if (rc == EV_STOP)
 		return EV_OK;

@@ -191,12 +191,12 @@ struct rego_ev {
 	const struct writ_rego_bundle *b;
 	struct writ_arena *a;
 	struct writ_rego_error *err;
-	const struct rego_val *input; /* NULL: undefined */
-	const struct rego_val *data;  /* the base document (with `with` applied) */
+	const struct rego_val *input;     /* NULL: undefined */
+	const struct rego_val *data;      /* the base document (with `with` applied) */
 	const struct rego_const *qconsts; /* the prepared query's literals, or NULL */
 	size_t nqconsts;
-	const struct rego_val **ovr;  /* per node: a `with data...` replacement, or NULL */
-	const struct rego_cmod *mod;  /* module of the rule being evaluated */
+	const struct rego_val **ovr; /* per node: a `with data...` replacement, or NULL */
+	const struct rego_cmod *mod; /* module of the rule being evaluated */
 	struct rego_binding *trail;
 	size_t ntrail, captrail;
 	size_t scope; /* lookups stop at this trail index */
@@ -255,7 +255,8 @@ int rego_ev_bind(struct rego_ev *e, const char *name, const struct rego_val *v);
 static inline bool
 rego_is_input(const char *s)
 {
-	return s[0] == 'i' && s[1] == 'n' && s[2] == 'p' && s[3] == 'u' && s[4] == 't' && s[5] == '\0';
+	return s[0] == 'i' && s[1] == 'n' && s[2] == 'p' && s[3] == 'u' && s[4] == 't' &&
+	    s[5] == '\0';
 }
 
 static inline bool
@@ -266,6 +267,8 @@ rego_is_data(const char *s)
 
 const struct rego_binding *rego_ev_lookup(const struct rego_ev *e, const char *name);
 
+/* A continuation that stores its value in *(const struct rego_val **)arg and stops. */
+int rego_ev_first_k(struct rego_ev *e, void *arg, const struct rego_val *v);
 /* Evaluate a body; k gets NULL per solution. */
 int rego_ev_body(struct rego_ev *e, const struct rego_body *b, size_t i, struct rego_k k);
 /* Each value of a term. */

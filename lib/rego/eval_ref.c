@@ -401,18 +401,10 @@ rego_ev_ref(struct rego_ev *e, const struct rego_term *t, struct rego_k k)
  * Ground refs (rule indexing).
  */
 
-static int
-ground_k(struct rego_ev *e, void *arg, const struct rego_val *v)
-{
-	(void)e;
-	*(const struct rego_val **)arg = v;
-	return EV_STOP;
-}
-
 int
 rego_ev_ground_ref(struct rego_ev *e, const struct rego_term *t, const struct rego_val **out)
 {
-	struct rego_k k = {ground_k, out};
+	struct rego_k k = {rego_ev_first_k, out};
 	int rc;
 
 	*out = NULL;

@@ -84,21 +84,13 @@ set_path(struct rego_ev *e, const struct rego_val *v, struct rego_term *const *p
 
 /* The first value of t, or NULL. */
 static int
-first_k(struct rego_ev *e, void *arg, const struct rego_val *v)
-{
-	(void)e;
-	*(const struct rego_val **)arg = v;
-	return EV_STOP;
-}
-
-static int
 first_value(struct rego_ev *e, const struct rego_term *t, const struct rego_val **out)
 {
 	size_t mark = e->ntrail;
 	int rc;
 
 	*out = NULL;
-	rc = rego_ev_term(e, t, (struct rego_k){first_k, out});
+	rc = rego_ev_term(e, t, (struct rego_k){rego_ev_first_k, out});
 	e->ntrail = mark;
 	return rc == EV_STOP ? EV_OK : rc;
 }

@@ -152,6 +152,7 @@ writ_rc
 rego_evpool_get(struct rego_ev *e, size_t cap, size_t nnodes, struct rego_evpool **out)
 {
 	struct rego_evpool *p = pool_take();
+	uint64_t now;
 
 	*out = NULL;
 	if (p == NULL)
@@ -172,9 +173,11 @@ rego_evpool_get(struct rego_ev *e, size_t cap, size_t nnodes, struct rego_evpool
 		p->busy = false;
 		return WRIT_ENOMEM;
 	}
-	if (p->calls != NULL && p->epoch != atomic_load(&epoch))
+	/* One load: a bump between a compare and a second load would be lost. */
+	now = atomic_load(&epoch);
+	if (p->calls != NULL && p->epoch != now)
 		rego_callcache_clear(p->calls);
-	p->epoch = atomic_load(&epoch);
+	p->epoch = now;
 	e->a = p->a;
 	e->memo = p->memo;
 	e->ovr = p->ovr;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "writ/base.h"
+#include "writ/crypto.h"
 #include "rego/value.h"
 
 #define KEY_CACHE 64
@@ -185,34 +186,16 @@ stack_reserve(struct jparse *p, size_t k)
 	return WRIT_OK;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits at p->pos (after "\u"); advances. */
 static bool
 hex4(struct jparse *p, uint32_t *out)
 {
-	uint32_t v = 0;
-	int i, h;
+	unsigned char b[2];
 
-	if (p->len - p->pos < 4)
+	if (p->len - p->pos < 4 || writ_hex_decode(p->s + p->pos, 4, b) != WRIT_OK)
 		return false;
-	for (i = 0; i < 4; i++) {
-		if ((h = hexval(p->s[p->pos + (size_t)i])) < 0)
-			return false;
-		v = (v << 4) | (uint32_t)h;
-	}
 	p->pos += 4;
-	*out = v;
+	*out = (uint32_t)b[0] << 8 | b[1];
 	return true;
 }
 

@@ -22,6 +22,7 @@
 #include "writ/base.h"
 #include "rego/builtin.h"
 #include "rego/value.h"
+#include "support/rego_fx.h"
 
 /* time.now_ns() of a query: the wall clock, as OPA's runner has it. */
 static int64_t
@@ -34,34 +35,13 @@ now_ns(void)
 	return sec * 1000000000LL + nsec;
 }
 
-static struct writ_arena *A;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	A = writ_arena_new(0, 0);
-	return A == NULL;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	writ_arena_free(A);
-	A = NULL;
-	return 0;
-}
+/* Each test's arena, made and freed by rfx_setup and rfx_teardown. */
+#define A rfx_arena
 
 static const struct rego_val *
 J(const char *s)
 {
-	const struct rego_val *v = NULL;
-	struct writ_err err = {0};
-
-	if (rego_json_parse(A, s, strlen(s), NULL, &v, &err) != WRIT_OK)
-		fail_msg("parse %s: %s", s, err.msg);
-	return v;
+	return rfx_json(s, strlen(s));
 }
 
 /* JSON text of v in a static buffer (valid until the next call). */
@@ -497,10 +477,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define X(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown),
+#define X(fn) cmocka_unit_test_setup_teardown(fn, rfx_setup, rfx_teardown),
 	    HAND_TESTS
 #undef X
-	    cmocka_unit_test_setup_teardown(test_conformance, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_conformance, rfx_setup, rfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

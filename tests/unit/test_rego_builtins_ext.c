@@ -31,8 +31,10 @@
 #include "writ/base.h"
 #include "rego/builtin.h"
 #include "rego/value.h"
+#include "support/rego_fx.h"
 
-static struct writ_arena *A;
+/* Each test's arena, made and freed by rfx_setup and rfx_teardown. */
+#define A rfx_arena
 
 /* ---------------------------------------------------------------------------
  * Lexer.
@@ -1397,32 +1399,15 @@ test_crypto_extra(void **state)
 	CHECK("crypto.x509.parse_certificates", "!illegal base64", "\"!!\"");
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	A = writ_arena_new(0, 0);
-	return A == NULL;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	writ_arena_free(A);
-	A = NULL;
-	return 0;
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_conformance, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_time_extra, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_net_uuid_extra, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_yaml, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_crypto_extra, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_conformance, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_time_extra, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_net_uuid_extra, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_yaml, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_crypto_extra, rfx_setup, rfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

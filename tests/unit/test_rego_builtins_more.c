@@ -24,18 +24,15 @@
 #include "writ/base.h"
 #include "rego/builtin.h"
 #include "rego/value.h"
+#include "support/rego_fx.h"
 
-static struct writ_arena *A;
+/* Each test's arena, made and freed by rfx_setup and rfx_teardown. */
+#define A rfx_arena
 
 static const struct rego_val *
 J(const char *s)
 {
-	const struct rego_val *v = NULL;
-	struct writ_err err = {0};
-
-	if (rego_json_parse(A, s, strlen(s), NULL, &v, &err) != WRIT_OK)
-		fail_msg("parse %s: %s", s, err.msg);
-	return v;
+	return rfx_json(s, strlen(s));
 }
 
 /* JSON text of v (arena copy). */
@@ -807,34 +804,17 @@ test_conformance(void **state)
 	assert_int_equal(nfail, 0);
 }
 
-static int
-setup(void **state)
-{
-	(void)state;
-	A = writ_arena_new(0, 0);
-	return A == NULL;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	writ_arena_free(A);
-	A = NULL;
-	return 0;
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_jsonschema, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_jsonpatch, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_template_globs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_aws_keys, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_keypair, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_conformance, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_jsonschema, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_jsonpatch, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_template_globs, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_aws_keys, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_keypair, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_faults, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_conformance, rfx_setup, rfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

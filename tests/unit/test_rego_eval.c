@@ -24,23 +24,7 @@
 #include "writ/rego.h"
 #include "rego/builtin.h"
 
-/* Compile one module (and data) or fail the test. */
-static struct writ_rego_bundle *
-compile1(const char *mod, const char *data)
-{
-	struct writ_rego_source src = {"t.rego", mod, strlen(mod)};
-	struct writ_rego_compile_opts o = {
-	    &src, mod != NULL ? 1 : 0, data, data != NULL ? strlen(data) : 0};
-	struct writ_rego_bundle *b = NULL;
-	struct writ_rego_error err;
-	char msg[1024];
-
-	if (writ_rego_compile(&o, &b, &err) != WRIT_OK) {
-		writ_rego_error_format(&err, msg, sizeof(msg));
-		fail_msg("compile: %s", msg);
-	}
-	return b;
-}
+#include "support/rego_fx.h"
 
 /* Evaluate; returns the rc, the result in out (caller frees) and the error. */
 static writ_rc
@@ -62,7 +46,7 @@ eval_q(const struct writ_rego_bundle *b, const char *query, const char *input,
 static void
 expect_x(const char *mod, const char *data, const char *input, const char *query, const char *want)
 {
-	struct writ_rego_bundle *b = compile1(mod, data);
+	struct writ_rego_bundle *b = fx_rego_compile(mod, data);
 	struct writ_rego_error err;
 	struct writ_buf out;
 	char msg[1024], got[4096];
@@ -92,7 +76,7 @@ static void
 expect_eval_err(const char *mod, const char *query, const struct writ_rego_limits *lim,
     const char *code, const char *text)
 {
-	struct writ_rego_bundle *b = compile1(mod, NULL);
+	struct writ_rego_bundle *b = fx_rego_compile(mod, NULL);
 	struct writ_rego_error err;
 	struct writ_buf out;
 	writ_rc rc = eval_q(b, query, NULL, lim, &out, &err);
@@ -130,7 +114,7 @@ expect_compile_err(const char *mod, const char *code, int row)
 static void
 test_result_shape(void **state)
 {
-	struct writ_rego_bundle *b = compile1("package a\np := 1\n", NULL);
+	struct writ_rego_bundle *b = fx_rego_compile("package a\np := 1\n", NULL);
 	struct writ_rego_error err;
 	struct writ_buf out;
 
@@ -240,7 +224,7 @@ test_compile_errors(void **state)
 static void
 test_eval_errors(void **state)
 {
-	struct writ_rego_bundle *b = compile1("package a\np := 1\n", NULL);
+	struct writ_rego_bundle *b = fx_rego_compile("package a\np := 1\n", NULL);
 	struct writ_rego_error err;
 	struct writ_buf out;
 	char text[1024];
@@ -352,7 +336,7 @@ deep_main(void *arg)
 static void
 test_limit_stack(void **state)
 {
-	struct writ_rego_bundle *b = compile1("package a\np := 1\n", NULL);
+	struct writ_rego_bundle *b = fx_rego_compile("package a\np := 1\n", NULL);
 	struct deep d = {.b = b};
 	struct writ_buf q;
 	pthread_attr_t attr;
@@ -392,7 +376,7 @@ test_limit_range(void **state)
 	(void)state;
 	if (rego_builtin_lookup("numbers.range", 13) == NULL)
 		skip();
-	b = compile1("package a\np := count(numbers.range(1, 1000000000))\n", NULL);
+	b = fx_rego_compile("package a\np := count(numbers.range(1, 1000000000))\n", NULL);
 	if (eval_q(b, "data.a.p", NULL, &lim, &out, &err) == WRIT_OK)
 		assert_string_equal(out.ptr, "[]");
 	writ_buf_free(&out);
@@ -429,7 +413,7 @@ static void
 test_threads(void **state)
 {
 	struct writ_rego_bundle *b =
-	    compile1("package a\ns contains v if some v in [3, 2, 1]\n", NULL);
+	    fx_rego_compile("package a\ns contains v if some v in [3, 2, 1]\n", NULL);
 	pthread_t th[4];
 	struct thr t[4];
 	int i;

@@ -27,36 +27,12 @@
 #include "writ/base.h"
 #include "rego/builtin.h"
 #include "rego/value.h"
+#include "support/rego_fx.h"
 
-static struct writ_arena *A;
+/* Each test's arena, made and freed by rfx_setup and rfx_teardown. */
+#define A rfx_arena
 
-static int
-setup(void **state)
-{
-	(void)state;
-	A = writ_arena_new(0, 0);
-	return A == NULL;
-}
-
-static int
-teardown(void **state)
-{
-	(void)state;
-	writ_arena_free(A);
-	A = NULL;
-	return 0;
-}
-
-static const struct rego_val *
-J(const char *s, size_t len)
-{
-	const struct rego_val *v = NULL;
-	struct writ_err err = {0};
-
-	if (rego_json_parse(A, s, len, NULL, &v, &err) != WRIT_OK)
-		fail_msg("parse %.*s: %s", (int)len, s, err.msg);
-	return v;
-}
+#define J rfx_json
 
 static const char *
 JS(const struct rego_val *v)
@@ -817,11 +793,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_lexer_errors, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_schema_and_objects, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_out_of_memory, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_conformance, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_limits, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_lexer_errors, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_schema_and_objects, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_out_of_memory, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_conformance, rfx_setup, rfx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,22 +24,7 @@
 #include "rego/eval.h"
 #include "rego/value.h"
 
-/* Compile one module (and data) or fail the test. */
-static struct writ_rego_bundle *
-compile1(const char *mod, const char *data)
-{
-	struct writ_rego_source src = {"t.rego", mod, strlen(mod)};
-	struct writ_rego_compile_opts o = {&src, 1, data, data != NULL ? strlen(data) : 0};
-	struct writ_rego_bundle *b = NULL;
-	struct writ_rego_error err;
-	char msg[1024];
-
-	if (writ_rego_compile(&o, &b, &err) != WRIT_OK) {
-		writ_rego_error_format(&err, msg, sizeof(msg));
-		fail_msg("compile: %s", msg);
-	}
-	return b;
-}
+#include "support/rego_fx.h"
 
 /* The node at dotted path (below data), or fail. */
 static const struct rego_node *
@@ -67,7 +52,7 @@ static void
 expect_cands(
     const char *mod, const char *data, const char *input, const char *path, const char *want)
 {
-	struct writ_rego_bundle *b = compile1(mod, data);
+	struct writ_rego_bundle *b = fx_rego_compile(mod, data);
 	struct writ_arena *a = writ_arena_new(0, 0);
 	struct writ_rego_error err = {0};
 	struct writ_err we = {0};
@@ -126,7 +111,7 @@ static void
 expect_same(
     const char *mod, const char *data, const char *input, const char *query, const char *want)
 {
-	struct writ_rego_bundle *b = compile1(mod, data);
+	struct writ_rego_bundle *b = fx_rego_compile(mod, data);
 	char with[4096], without[4096];
 
 	eval_str(b, query, input, with, sizeof(with));
@@ -422,8 +407,8 @@ test_generated(void **state)
 		gen_policy(&s, mod, sizeof(mod));
 		gen_value(&s, dv, sizeof(dv));
 		snprintf(data, sizeof(data), "{\"d\":{\"e\":%s}}", dv);
-		b = compile1(mod, data);
-		nb = compile1(mod, data);
+		b = fx_rego_compile(mod, data);
+		nb = fx_rego_compile(mod, data);
 		rego_index_drop(nb);
 		for (i = 0; i < 12; i++) {
 			char input[256], a[32], bv[32], c[32], r1[4096], r2[4096];

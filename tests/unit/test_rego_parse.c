@@ -31,70 +31,45 @@
  * Helpers.
  */
 
-/* Parse src as a module and return its debug tree (static buffer), or the error. */
+enum show {
+	SHOW_TREE,     /* module, debug tree */
+	SHOW_TREE_LOC, /* module, debug tree with locations */
+	SHOW_FMT,      /* module, formatted */
+	SHOW_QUERY,    /* query, debug tree */
+};
+
+/*
+ * Parse src as a module (or as a query for SHOW_QUERY) and return what
+ * "how" asks for in a static buffer, or "line:col: msg" on a parse error.
+ */
 static const char *
-tree_of(const char *src, bool locs)
+show(const char *src, enum show how)
 {
 	static char out[16384];
 	struct writ_arena *a = writ_arena_new(0, 0);
 	struct rego_module *m;
-	struct rego_diag d;
-	struct writ_buf b;
-
-	assert_non_null(a);
-	writ_buf_init(&b, 0);
-	if (rego_parse_module(a, "t.rego", src, strlen(src), NULL, &m, &d, NULL) != WRIT_OK)
-		snprintf(out, sizeof(out), "%u:%u: %s", d.line, d.col, d.msg);
-	else if (rego_ast_print_module(m, locs, &b) != WRIT_OK)
-		snprintf(out, sizeof(out), "print failed");
-	else
-		snprintf(out, sizeof(out), "%s", b.ptr);
-	writ_buf_free(&b);
-	writ_arena_free(a);
-	return out;
-}
-
-/* Format src; the text (static buffer) or the parse error. */
-static const char *
-fmt_of(const char *src)
-{
-	static char out[16384];
-	struct writ_arena *a = writ_arena_new(0, 0);
-	struct rego_module *m;
-	struct rego_diag d;
-	struct writ_buf b;
-
-	assert_non_null(a);
-	writ_buf_init(&b, 0);
-	if (rego_parse_module(a, "t.rego", src, strlen(src), NULL, &m, &d, NULL) != WRIT_OK)
-		snprintf(out, sizeof(out), "%u:%u: %s", d.line, d.col, d.msg);
-	else if (rego_fmt_module(m, &b) != WRIT_OK)
-		snprintf(out, sizeof(out), "fmt failed");
-	else
-		snprintf(out, sizeof(out), "%s", b.ptr);
-	writ_buf_free(&b);
-	writ_arena_free(a);
-	return out;
-}
-
-/* Parse a body (query) into its debug tree or error. */
-static const char *
-query_of(const char *src)
-{
-	static char out[8192];
-	struct writ_arena *a = writ_arena_new(0, 0);
 	struct rego_body *q;
 	struct rego_diag d;
 	struct writ_buf b;
+	writ_rc rc;
 
 	assert_non_null(a);
 	writ_buf_init(&b, 0);
-	if (rego_parse_query(a, "q", src, strlen(src), NULL, &q, &d, NULL) != WRIT_OK)
-		snprintf(out, sizeof(out), "%u:%u: %s", d.line, d.col, d.msg);
-	else if (rego_ast_print_body(q, false, &b) != WRIT_OK)
-		snprintf(out, sizeof(out), "print failed");
+	if (how == SHOW_QUERY)
+		rc = rego_parse_query(a, "q", src, strlen(src), NULL, &q, &d, NULL);
 	else
-		snprintf(out, sizeof(out), "%s", b.ptr);
+		rc = rego_parse_module(a, "t.rego", src, strlen(src), NULL, &m, &d, NULL);
+	if (rc != WRIT_OK) {
+		snprintf(out, sizeof(out), "%u:%u: %s", d.line, d.col, d.msg);
+	} else {
+		if (how == SHOW_FMT)
+			rc = rego_fmt_module(m, &b);
+		else if (how == SHOW_QUERY)
+			rc = rego_ast_print_body(q, false, &b);
+		else
+			rc = rego_ast_print_module(m, how == SHOW_TREE_LOC, &b);
+		snprintf(out, sizeof(out), "%s", rc == WRIT_OK ? b.ptr : "print failed");
+	}
 	writ_buf_free(&b);
 	writ_arena_free(a);
 	return out;
@@ -305,7 +280,7 @@ test_rules(void **state)
 	size_t i;
 
 	for (i = 0; i < WRIT_ARRAY_LEN(cases); i++) {
-		const char *got = tree_of(cases[i].in, false), *body = strstr(got, "\n ");
+		const char *got = show(cases[i].in, SHOW_TREE), *body = strstr(got, "\n ");
 
 		if (strncmp(cases[i].want, "(module", 7) == 0)
 			body = got;
@@ -398,7 +373,7 @@ test_terms_exprs(void **state)
 	size_t i;
 
 	for (i = 0; i < WRIT_ARRAY_LEN(cases); i++) {
-		const char *got = query_of(cases[i].in);
+		const char *got = show(cases[i].in, SHOW_QUERY);
 
 		if (strcmp(got, cases[i].want) != 0)
 			fail_msg("query %s:\n got  %s\n want %s", cases[i].in, got, cases[i].want);
@@ -430,7 +405,7 @@ test_term(void **state)
 static void
 test_locations(void **state)
 {
-	const char *got = tree_of(MOD "\np if {\n\tx := [1,\n\t  y]\n}", true);
+	const char *got = show(MOD "\np if {\n\tx := [1,\n\t  y]\n}", SHOW_TREE_LOC);
 
 	if (strstr(got,
 	        "(rule@3:1 @3:1:(ref @3:1:p) (body@4:2 (call@4:2 @4:2:(call @4:4:(ref "
@@ -441,10 +416,10 @@ test_locations(void **state)
 static void
 test_metadata(void **state)
 {
-	const char *got = tree_of("# METADATA\n# title: pkg\npackage t\n\n# METADATA\n# title: "
-	                          "rule p\n# description: >\n#  multi\np := 1\n\n# METADATA\n\n"
-	                          "q := 2\n# not metadata\nr := 3",
-	    false);
+	const char *got = show("# METADATA\n# title: pkg\npackage t\n\n# METADATA\n# title: "
+	                       "rule p\n# description: >\n#  multi\np := 1\n\n# METADATA\n\n"
+	                       "q := 2\n# not metadata\nr := 3",
+	    SHOW_TREE);
 
 	if (strstr(got,
 	        "(rule (ref p) (value 1) (metadata \"title: rule p\\ndescription: >\\n "
@@ -453,9 +428,9 @@ test_metadata(void **state)
 	    strstr(got, "(rule (ref r) (value 3))") == NULL)
 		fail_msg("metadata: %s", got);
 	/* Not blocks: after code on a line, inside a rule.  Indented lines continue one. */
-	got = tree_of(MOD "p := 1 # METADATA\n# title: x\nq if {\n# METADATA\n# title: y\n\tx\n}\n"
-	                  "  # METADATA\n  # title: z\nr := 3",
-	    false);
+	got = show(MOD "p := 1 # METADATA\n# title: x\nq if {\n# METADATA\n# title: y\n\tx\n}\n"
+	               "  # METADATA\n  # title: z\nr := 3",
+	    SHOW_TREE);
 	if (strstr(got, "(rule (ref q) (body (expr x)))") == NULL ||
 	    strstr(got, "(rule (ref r) (value 3) (metadata \"title: z\\n\"))") == NULL)
 		fail_msg("metadata: %s", got);
@@ -567,7 +542,7 @@ test_errors(void **state)
 	size_t i;
 
 	for (i = 0; i < WRIT_ARRAY_LEN(cases); i++) {
-		const char *got = tree_of(cases[i].in, false);
+		const char *got = show(cases[i].in, SHOW_TREE);
 
 		if (strcmp(got, cases[i].want) != 0)
 			fail_msg("parse %s:\n got  %s\n want %s", cases[i].in, got, cases[i].want);
@@ -683,12 +658,12 @@ test_fmt(void **state)
 	size_t i;
 
 	for (i = 0; i < WRIT_ARRAY_LEN(cases); i++) {
-		const char *got = fmt_of(cases[i].in);
+		const char *got = show(cases[i].in, SHOW_FMT);
 
 		if (strcmp(got, cases[i].want) != 0)
 			fail_msg("fmt %s:\n got  %s\n want %s", cases[i].in, got, cases[i].want);
 		/* Formatting is idempotent. */
-		if (strcmp(fmt_of(cases[i].want), cases[i].want) != 0)
+		if (strcmp(show(cases[i].want, SHOW_FMT), cases[i].want) != 0)
 			fail_msg("fmt not idempotent on %s", cases[i].want);
 	}
 }

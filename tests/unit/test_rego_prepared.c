@@ -21,6 +21,8 @@
 #include "writ/base.h"
 #include "writ/rego.h"
 
+#include "support/rego_fx.h"
+
 static const char *const rbac_mod = "package rbac\n"
                                     "import rego.v1\n"
                                     "default allow := false\n"
@@ -35,22 +37,6 @@ static const char *const rbac_data =
     "{\"bindings\":{\"alice\":[\"admin\"],\"bob\":[\"reader\"]},"
     "\"roles\":{\"admin\":[{\"action\":\"read\"},{\"action\":\"write\"}],"
     "\"reader\":[{\"action\":\"read\"}]}}";
-
-static struct writ_rego_bundle *
-compile1(const char *mod, const char *data)
-{
-	struct writ_rego_source src = {"t.rego", mod, strlen(mod)};
-	struct writ_rego_compile_opts o = {&src, 1, data, data != NULL ? strlen(data) : 0};
-	struct writ_rego_bundle *b = NULL;
-	struct writ_rego_error err;
-	char msg[1024];
-
-	if (writ_rego_compile(&o, &b, &err) != WRIT_OK) {
-		writ_rego_error_format(&err, msg, sizeof(msg));
-		fail_msg("compile: %s", msg);
-	}
-	return b;
-}
 
 static struct writ_rego_prepared *
 prepare1(const struct writ_rego_bundle *b, const char *query)
@@ -103,7 +89,7 @@ static const struct rbac_case rbac_cases[] = {
 static void
 test_reuse(void **state)
 {
-	struct writ_rego_bundle *b = compile1(rbac_mod, rbac_data);
+	struct writ_rego_bundle *b = fx_rego_compile(rbac_mod, rbac_data);
 	struct writ_rego_prepared *p = prepare1(b, "data.rbac.allow");
 	struct writ_rego_prepared *q = prepare1(b, "x := data.rbac.roles_of; y = 1");
 	struct writ_rego_error err;
@@ -146,7 +132,7 @@ test_reuse(void **state)
 static void
 test_no_alloc(void **state)
 {
-	struct writ_rego_bundle *b = compile1(rbac_mod, rbac_data);
+	struct writ_rego_bundle *b = fx_rego_compile(rbac_mod, rbac_data);
 	struct writ_rego_prepared *p = prepare1(b, "data.rbac.allow");
 	struct writ_rego_error err;
 	struct writ_buf out;
@@ -189,7 +175,7 @@ test_call_cache(void **state)
 	writ_buf_init(&out, 0);
 	for (k = 0; k < 20; k++) {
 		for (i = 0; i < 3; i++) {
-			struct writ_rego_bundle *b = compile1(mods[i], NULL);
+			struct writ_rego_bundle *b = fx_rego_compile(mods[i], NULL);
 			struct writ_rego_prepared *p = prepare1(b, "x := [data.a.p, data.a.q]");
 			struct writ_rego_prepared *w =
 			    prepare1(b, "x := [data.a.p, data.a.q] with count as 7");
@@ -243,7 +229,7 @@ thr_main(void *arg)
 static void
 test_threads(void **state)
 {
-	struct writ_rego_bundle *b = compile1(rbac_mod, rbac_data);
+	struct writ_rego_bundle *b = fx_rego_compile(rbac_mod, rbac_data);
 	struct writ_rego_prepared *p = prepare1(b, "data.rbac.allow");
 	pthread_t th[4];
 	struct thr t[4];
@@ -269,7 +255,7 @@ test_threads(void **state)
 static void
 test_prepare_errors(void **state)
 {
-	struct writ_rego_bundle *b = compile1(rbac_mod, rbac_data);
+	struct writ_rego_bundle *b = fx_rego_compile(rbac_mod, rbac_data);
 	struct writ_rego_prepared *p = (struct writ_rego_prepared *)&p;
 	struct writ_rego_error err;
 
@@ -290,7 +276,7 @@ static void
 test_eval_errors(void **state)
 {
 	struct writ_rego_bundle *b =
-	    compile1("package c\np := 1 if input.x\np := 2 if input.y\n", NULL);
+	    fx_rego_compile("package c\np := 1 if input.x\np := 2 if input.y\n", NULL);
 	struct writ_rego_prepared *p = prepare1(b, "data.c.p");
 	struct writ_rego_eval_opts o = {0};
 	struct writ_rego_error err;
@@ -332,7 +318,7 @@ test_limits(void **state)
 	const char *mod = "package a\nxs := [i | some i in numbers.range(0, input.n)]\n"
 	                  "p := [[a, b, c] | some a in xs; some b in xs; some c in xs]\n"
 	                  "q := count(p)\n";
-	struct writ_rego_bundle *b = compile1(mod, NULL);
+	struct writ_rego_bundle *b = fx_rego_compile(mod, NULL);
 	struct writ_rego_prepared *p = prepare1(b, "data.a.q");
 	struct writ_rego_limits small = {.max_bytes = 64 << 10};
 	struct writ_rego_limits steps = {.max_steps = 3000};
@@ -368,7 +354,7 @@ test_limits(void **state)
 static void
 test_faults(void **state)
 {
-	struct writ_rego_bundle *b = compile1(rbac_mod, rbac_data);
+	struct writ_rego_bundle *b = fx_rego_compile(rbac_mod, rbac_data);
 	long n;
 
 	(void)state;

@@ -354,6 +354,7 @@ sign(struct rego_bctx *c, const struct sigreq *q, struct writ_buf *auth)
 	enum rego_bres r;
 	bool ok = true;
 	char *kbuf = NULL;
+	size_t kbuflen = 0;
 
 	if ((r = signed_headers(c, q, &hs, &n)) != REGO_B_OK)
 		return r;
@@ -391,18 +392,20 @@ sign(struct rego_bctx *c, const struct sigreq *q, struct writ_buf *auth)
 	ext_bput(&sts, &ok, q->service, q->servicelen);
 	ext_bputs(&sts, &ok, "/aws4_request\n");
 	ext_bputs(&sts, &ok, hex);
-	if (ok && (kbuf = writ_malloc(q->secretlen + 4)) == NULL)
+	if (ok &&
+	    (__builtin_add_overflow(q->secretlen, 4, &kbuflen) ||
+	        (kbuf = writ_malloc(kbuflen)) == NULL))
 		ok = false;
 	if (ok) {
 		memcpy(kbuf, "AWS4", 4);
 		memcpy(kbuf + 4, q->secret, q->secretlen);
-		writ_hmac_sha256(kbuf, q->secretlen + 4, q->date, 8, k0);
+		writ_hmac_sha256(kbuf, kbuflen, q->date, 8, k0);
 		writ_hmac_sha256(k0, sizeof(k0), q->region, q->regionlen, key);
 		writ_hmac_sha256(key, sizeof(key), q->service, q->servicelen, k0);
 		writ_hmac_sha256(k0, sizeof(k0), "aws4_request", 12, key);
 		writ_hmac_sha256(key, sizeof(key), sts.ptr, sts.len, d);
 		hex32(d, hex);
-		writ_memzero(kbuf, q->secretlen + 4);
+		writ_memzero(kbuf, kbuflen);
 		writ_free(kbuf);
 	}
 	ext_bputs(auth, &ok, "AWS4-HMAC-SHA256 Credential=");

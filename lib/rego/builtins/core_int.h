@@ -63,6 +63,7 @@ size_t core_utf8_count(const char *s, size_t n);
 uint32_t core_rune_lower(uint32_t r);
 uint32_t core_rune_upper(uint32_t r);
 
+
 /* A writ_buf for results, bounded by CORE_MAX_STR. */
 static inline void
 core_buf_init(struct writ_buf *b)

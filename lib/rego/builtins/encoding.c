@@ -197,18 +197,6 @@ bi_hex_encode(struct rego_bctx *c, const struct rego_val *const *args, const str
 	return core_str(c, o, s->len * 2, out);
 }
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static enum rego_bres
 bad_hex_byte(struct rego_bctx *c, const char *s, size_t n)
 {
@@ -231,7 +219,7 @@ bi_hex_decode(struct rego_bctx *c, const struct rego_val *const *args, const str
 	if ((o = writ_arena_alloc(c->arena, s->len / 2 + 1)) == NULL)
 		return rego_berr(c, "out of memory");
 	for (i = 0; i + 1 < s->len; i += 2) {
-		int hi = hexval(s->u.s[i]), lo = hexval(s->u.s[i + 1]);
+		int hi = writ_hex_digit(s->u.s[i]), lo = writ_hex_digit(s->u.s[i + 1]);
 
 		if (hi < 0)
 			return bad_hex_byte(c, s->u.s + i, s->len - i);
@@ -240,7 +228,7 @@ bi_hex_decode(struct rego_bctx *c, const struct rego_val *const *args, const str
 		o[i / 2] = (char)(hi << 4 | lo);
 	}
 	if (s->len % 2 != 0) {
-		if (hexval(s->u.s[s->len - 1]) < 0)
+		if (writ_hex_digit(s->u.s[s->len - 1]) < 0)
 			return bad_hex_byte(c, s->u.s + s->len - 1, 1);
 		return rego_berr(c, "encoding/hex: odd length hex string");
 	}
@@ -281,13 +269,14 @@ query_unescape(struct writ_buf *b, const char *s, size_t len, char *msg, size_t 
 		char ch = s[i];
 
 		if (ch == '%') {
-			if (i + 2 >= len + 0 || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
+			if (i + 2 >= len + 0 || writ_hex_digit(s[i + 1]) < 0 ||
+			    writ_hex_digit(s[i + 2]) < 0) {
 				size_t k = len - i < 3 ? len - i : 3;
 
 				snprintf(msg, msglen, "invalid URL escape \"%.*s\"", (int)k, s + i);
 				return msg;
 			}
-			ch = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+			ch = (char)(writ_hex_digit(s[i + 1]) << 4 | writ_hex_digit(s[i + 2]));
 			i += 2;
 		} else if (ch == '+') {
 			ch = ' ';

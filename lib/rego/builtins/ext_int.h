@@ -60,6 +60,22 @@ bool ext_num_i64(const struct rego_val *v, int64_t *out);
 void ext_bput(struct writ_buf *b, bool *ok, const void *p, size_t len);
 void ext_bputs(struct writ_buf *b, bool *ok, const char *s);
 
+/*
+ * An object built member by member where any failure (a NULL value, an
+ * allocation) is remembered and reported once by ext_obj_finish.
+ */
+struct ext_obj {
+	struct rego_bctx *c;
+	struct rego_builder b;
+	bool ok;
+};
+
+void ext_obj_init(struct ext_obj *o, struct rego_bctx *c);
+/* o[k] = v (borrowed); a NULL v marks the object failed. */
+void ext_obj_put(struct ext_obj *o, const char *k, const struct rego_val *v);
+/* The object, or NULL when a put or the allocation failed. */
+const struct rego_val *ext_obj_finish(struct ext_obj *o);
+
 /* ---------------------------------------------------------------------------
  * Time zones (tz.c).  A zone is the data of one TZif file: transitions and
  * the local time types they switch to, plus the POSIX TZ rule for times

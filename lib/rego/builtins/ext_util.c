@@ -240,3 +240,33 @@ ext_b64url_decode_opa(struct writ_arena *a, const char *in, size_t len, unsigned
 	*out = o;
 	return true;
 }
+
+void
+ext_obj_init(struct ext_obj *o, struct rego_bctx *c)
+{
+	o->c = c;
+	o->ok = true;
+	rego_builder_init(&o->b, c->arena, REGO_OBJECT);
+}
+
+void
+ext_obj_put(struct ext_obj *o, const char *k, const struct rego_val *v)
+{
+	const struct rego_val *kv;
+	struct writ_err e;
+
+	if (!o->ok || v == NULL || rego_string(o->c->arena, k, strlen(k), &kv, &e) != WRIT_OK ||
+	    rego_builder_put(&o->b, kv, v, &e) != WRIT_OK)
+		o->ok = false;
+}
+
+const struct rego_val *
+ext_obj_finish(struct ext_obj *o)
+{
+	const struct rego_val *v;
+	struct writ_err e;
+
+	if (!o->ok || rego_builder_finish(&o->b, &v, &e) != WRIT_OK)
+		return NULL;
+	return v;
+}

@@ -145,6 +145,29 @@ path_append(struct writ_buf *b, bool *ok, const struct jpath *p)
 static void add_err(struct js *j, struct jres *r, const char *type, const struct jpath *p,
     const char *fmt, ...) WRIT_PRINTF(5, 6);
 
+/* Double r's room (a fresh arena copy); false, with the error set, at the limit or on OOM. */
+static bool
+jres_grow(struct js *j, struct jres *r)
+{
+	size_t cap = r->cap ? 2 * r->cap : 8;
+	struct jerr *v;
+
+	if (cap > JS_MAX_ERRORS) {
+		(void)rego_berr(j->c, "more than %u schema errors", JS_MAX_ERRORS);
+		j->fail = true;
+		return false;
+	}
+	if ((v = writ_arena_calloc(j->c->arena, cap, sizeof(*v))) == NULL) {
+		oom(j);
+		return false;
+	}
+	if (r->n > 0)
+		memcpy(v, r->v, r->n * sizeof(*v));
+	r->v = v;
+	r->cap = cap;
+	return true;
+}
+
 static void
 add_err(struct js *j, struct jres *r, const char *type, const struct jpath *p, const char *fmt, ...)
 {
@@ -155,24 +178,8 @@ add_err(struct js *j, struct jres *r, const char *type, const struct jpath *p, c
 
 	if (j->fail)
 		return;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? 2 * r->cap : 8;
-		struct jerr *v;
-
-		if (cap > JS_MAX_ERRORS) {
-			(void)rego_berr(j->c, "more than %u schema errors", JS_MAX_ERRORS);
-			j->fail = true;
-			return;
-		}
-		if ((v = writ_arena_calloc(j->c->arena, cap, sizeof(*v))) == NULL) {
-			oom(j);
-			return;
-		}
-		if (r->n > 0)
-			memcpy(v, r->v, r->n * sizeof(*v));
-		r->v = v;
-		r->cap = cap;
-	}
+	if (r->n == r->cap && !jres_grow(j, r))
+		return;
 	writ_buf_init(&b, 1 << 20);
 	path_append(&b, &ok, p);
 	field = ok ? writ_arena_strndup(j->c->arena, b.ptr, b.len) : NULL;
@@ -200,24 +207,8 @@ merge(struct js *j, struct jres *dst, const struct jres *src)
 	size_t i;
 
 	for (i = 0; i < src->n && !j->fail; i++) {
-		if (dst->n == dst->cap) {
-			size_t cap = dst->cap ? 2 * dst->cap : 8;
-			struct jerr *v;
-
-			if (cap > JS_MAX_ERRORS) {
-				(void)rego_berr(j->c, "more than %u schema errors", JS_MAX_ERRORS);
-				j->fail = true;
-				return;
-			}
-			if ((v = writ_arena_calloc(j->c->arena, cap, sizeof(*v))) == NULL) {
-				oom(j);
-				return;
-			}
-			if (dst->n > 0)
-				memcpy(v, dst->v, dst->n * sizeof(*v));
-			dst->v = v;
-			dst->cap = cap;
-		}
+		if (dst->n == dst->cap && !jres_grow(j, dst))
+			return;
 		dst->v[dst->n++] = src->v[i];
 	}
 	dst->score += src->score;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core_int.h"
 #include "ext_int.h"
 
 __extension__ typedef unsigned __int128 u128;
@@ -68,18 +69,6 @@ parse_v4(const char *s, size_t len, uint32_t *out)
 	return true;
 }
 
-static int
-hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 static bool
 parse_v6(const char *s, size_t len, u128 *out)
 {
@@ -95,8 +84,8 @@ parse_v6(const char *s, size_t len, u128 *out)
 		unsigned n = 0, nd = 0;
 		size_t start = i;
 
-		while (i < len && hexval(s[i]) >= 0 && nd < 5) {
-			n = n << 4 | (unsigned)hexval(s[i]);
+		while (i < len && writ_hex_digit(s[i]) >= 0 && nd < 5) {
+			n = n << 4 | (unsigned)writ_hex_digit(s[i]);
 			nd++;
 			i++;
 		}

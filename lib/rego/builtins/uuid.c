@@ -18,22 +18,11 @@
 
 #include "writ/crypto.h"
 
+#include "core_int.h"
 #include "ext_int.h"
 
 /* 100 ns ticks between 1582-10-15 and 1970-01-01. */
 #define G1582NS100 122192928000000000LL
-
-static int
-hexv(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
 
 static bool
 uuid_parse(const char *s, size_t len, unsigned char u[16])
@@ -53,7 +42,7 @@ uuid_parse(const char *s, size_t len, unsigned char u[16])
 		len = 36;
 	} else if (len == 32) {
 		for (i = 0; i < 16; i++) {
-			int h = hexv(s[2 * i]), l = hexv(s[2 * i + 1]);
+			int h = writ_hex_digit(s[2 * i]), l = writ_hex_digit(s[2 * i + 1]);
 
 			if (h < 0 || l < 0)
 				return false;
@@ -64,7 +53,7 @@ uuid_parse(const char *s, size_t len, unsigned char u[16])
 	if (len != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-')
 		return false;
 	for (i = 0; i < 16; i++) {
-		int h = hexv(s[offs[i]]), l = hexv(s[offs[i] + 1]);
+		int h = writ_hex_digit(s[offs[i]]), l = writ_hex_digit(s[offs[i] + 1]);
 
 		if (h < 0 || l < 0)
 			return false;

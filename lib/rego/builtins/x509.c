@@ -31,31 +31,6 @@
 #define X509_MAX_INPUT (4u << 20)
 #define X509_MAX_CERTS 64u
 
-struct obj {
-	struct rego_bctx *c;
-	struct rego_builder b;
-	bool ok;
-};
-
-static void
-obj_init(struct obj *o, struct rego_bctx *c)
-{
-	o->c = c;
-	o->ok = true;
-	rego_builder_init(&o->b, c->arena, REGO_OBJECT);
-}
-
-static void
-obj_put(struct obj *o, const char *k, const struct rego_val *v)
-{
-	const struct rego_val *kv;
-	struct writ_err e;
-
-	if (!o->ok || v == NULL || rego_string(o->c->arena, k, strlen(k), &kv, &e) != WRIT_OK ||
-	    rego_builder_put(&o->b, kv, v, &e) != WRIT_OK)
-		o->ok = false;
-}
-
 static const struct rego_val *
 mkstr(struct rego_bctx *c, const char *s, size_t len)
 {
@@ -84,17 +59,6 @@ mkb64(struct rego_bctx *c, const unsigned char *p, size_t len)
 	return mkstr(c, s, writ_b64_encode(p, len, s));
 }
 
-static const struct rego_val *
-obj_finish(struct obj *o)
-{
-	const struct rego_val *v;
-	struct writ_err e;
-
-	if (!o->ok || rego_builder_finish(&o->b, &v, &e) != WRIT_OK)
-		return NULL;
-	return v;
-}
-
 /* ---------------------------------------------------------------------------
  * Names (pkix.Name).
  */
@@ -117,10 +81,10 @@ name_json(struct rego_bctx *c, const X509_NAME *n)
 	    {NID_serialNumber, "SerialNumber", false},
 	    {NID_commonName, "CommonName", false},
 	};
-	struct obj o;
+	struct ext_obj o;
 	size_t f;
 
-	obj_init(&o, c);
+	ext_obj_init(&o, c);
 	for (f = 0; f < WRIT_ARRAY_LEN(fields); f++) {
 		struct rego_builder arr;
 		const struct rego_val *last = NULL, *v;
@@ -142,16 +106,17 @@ name_json(struct rego_bctx *c, const X509_NAME *n)
 		}
 		if (fields[f].list) {
 			if (arr.n == 0)
-				obj_put(&o, fields[f].key, &rego_null_val);
+				ext_obj_put(&o, fields[f].key, &rego_null_val);
 			else if (rego_builder_finish(&arr, &v, &e) == WRIT_OK)
-				obj_put(&o, fields[f].key, v);
+				ext_obj_put(&o, fields[f].key, v);
 			else
 				o.ok = false;
 		} else {
-			obj_put(&o, fields[f].key, last != NULL ? last : &rego_empty_string_val);
+			ext_obj_put(
+			    &o, fields[f].key, last != NULL ? last : &rego_empty_string_val);
 		}
 	}
-	return obj_finish(&o);
+	return ext_obj_finish(&o);
 }
 
 /* ---------------------------------------------------------------------------
@@ -268,7 +233,7 @@ go_pk_alg(const EVP_PKEY *pk)
 }
 
 static void
-put_ext_fields(struct obj *o, X509 *x)
+put_ext_fields(struct ext_obj *o, X509 *x)
 {
 	struct rego_bctx *c = o->c;
 	GENERAL_NAMES *gens = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
@@ -281,15 +246,15 @@ put_ext_fields(struct obj *o, X509 *x)
 	int64_t goku = 0;
 	int bit;
 
-	obj_put(o, "DNSNames", san_json(c, gens, GEN_DNS));
-	obj_put(o, "EmailAddresses", san_json(c, gens, GEN_EMAIL));
-	obj_put(o, "IPAddresses", san_json(c, gens, GEN_IPADD));
-	obj_put(o, "URIStrings", san_json(c, gens, GEN_URI));
+	ext_obj_put(o, "DNSNames", san_json(c, gens, GEN_DNS));
+	ext_obj_put(o, "EmailAddresses", san_json(c, gens, GEN_EMAIL));
+	ext_obj_put(o, "IPAddresses", san_json(c, gens, GEN_IPADD));
+	ext_obj_put(o, "URIStrings", san_json(c, gens, GEN_URI));
 	GENERAL_NAMES_free(gens);
-	obj_put(o, "SubjectKeyId",
+	ext_obj_put(o, "SubjectKeyId",
 	    skid == NULL ? &rego_null_val
 	                 : mkb64(c, ASN1_STRING_get0_data(skid), (size_t)ASN1_STRING_length(skid)));
-	obj_put(o, "AuthorityKeyId",
+	ext_obj_put(o, "AuthorityKeyId",
 	    akid == NULL ? &rego_null_val
 	                 : mkb64(c, ASN1_STRING_get0_data(akid), (size_t)ASN1_STRING_length(akid)));
 	/* OpenSSL's KU bits are the DER bit order; Go numbers digitalSignature as 1<<0. */
@@ -297,7 +262,7 @@ put_ext_fields(struct obj *o, X509 *x)
 		for (bit = 0; bit < 9; bit++)
 			if (ku & (bit < 8 ? 0x80u >> bit : 0x8000u))
 				goku |= (int64_t)1 << bit;
-	obj_put(o, "KeyUsage", mkint(c, goku));
+	ext_obj_put(o, "KeyUsage", mkint(c, goku));
 	rego_builder_init(&eku, c->arena, REGO_ARRAY);
 	if (xku != UINT32_MAX) {
 		static const struct {
@@ -313,9 +278,9 @@ put_ext_fields(struct obj *o, X509 *x)
 				o->ok = false;
 	}
 	if (eku.n == 0)
-		obj_put(o, "ExtKeyUsage", &rego_null_val);
+		ext_obj_put(o, "ExtKeyUsage", &rego_null_val);
 	else if (rego_builder_finish(&eku, &v, &e) == WRIT_OK)
-		obj_put(o, "ExtKeyUsage", v);
+		ext_obj_put(o, "ExtKeyUsage", v);
 	else
 		o->ok = false;
 }
@@ -328,7 +293,7 @@ cert_json(struct rego_bctx *c, X509 *x, const unsigned char *der, size_t derlen)
 	char *dec = bn != NULL ? BN_bn2dec(bn) : NULL;
 	const struct rego_val *sn = NULL;
 	struct writ_err e;
-	struct obj o;
+	struct ext_obj o;
 	long pathlen;
 	bool ca = X509_check_ca(x) != 0 && (X509_get_extension_flags(x) & EXFLAG_BCONS);
 
@@ -336,23 +301,23 @@ cert_json(struct rego_bctx *c, X509 *x, const unsigned char *der, size_t derlen)
 		sn = NULL;
 	OPENSSL_free(dec);
 	BN_free(bn);
-	obj_init(&o, c);
-	obj_put(&o, "Raw", mkb64(c, der, derlen));
-	obj_put(&o, "Version", mkint(c, X509_get_version(x) + 1));
-	obj_put(&o, "SerialNumber", sn);
-	obj_put(&o, "Subject", name_json(c, X509_get_subject_name(x)));
-	obj_put(&o, "Issuer", name_json(c, X509_get_issuer_name(x)));
-	obj_put(&o, "NotBefore", time_json(c, X509_get0_notBefore(x)));
-	obj_put(&o, "NotAfter", time_json(c, X509_get0_notAfter(x)));
-	obj_put(&o, "SignatureAlgorithm", mkint(c, go_sig_alg(X509_get_signature_nid(x))));
-	obj_put(&o, "PublicKeyAlgorithm", mkint(c, go_pk_alg(X509_get0_pubkey(x))));
-	obj_put(&o, "BasicConstraintsValid",
+	ext_obj_init(&o, c);
+	ext_obj_put(&o, "Raw", mkb64(c, der, derlen));
+	ext_obj_put(&o, "Version", mkint(c, X509_get_version(x) + 1));
+	ext_obj_put(&o, "SerialNumber", sn);
+	ext_obj_put(&o, "Subject", name_json(c, X509_get_subject_name(x)));
+	ext_obj_put(&o, "Issuer", name_json(c, X509_get_issuer_name(x)));
+	ext_obj_put(&o, "NotBefore", time_json(c, X509_get0_notBefore(x)));
+	ext_obj_put(&o, "NotAfter", time_json(c, X509_get0_notAfter(x)));
+	ext_obj_put(&o, "SignatureAlgorithm", mkint(c, go_sig_alg(X509_get_signature_nid(x))));
+	ext_obj_put(&o, "PublicKeyAlgorithm", mkint(c, go_pk_alg(X509_get0_pubkey(x))));
+	ext_obj_put(&o, "BasicConstraintsValid",
 	    rego_bool((X509_get_extension_flags(x) & EXFLAG_BCONS) != 0));
-	obj_put(&o, "IsCA", rego_bool(ca));
+	ext_obj_put(&o, "IsCA", rego_bool(ca));
 	pathlen = X509_get_pathlen(x);
-	obj_put(&o, "MaxPathLen", mkint(c, pathlen >= 0 ? pathlen : (ca ? -1 : 0)));
+	ext_obj_put(&o, "MaxPathLen", mkint(c, pathlen >= 0 ? pathlen : (ca ? -1 : 0)));
 	put_ext_fields(&o, x);
-	return obj_finish(&o);
+	return ext_obj_finish(&o);
 }
 
 /* The DER of all certificates in the input, in order. */
@@ -492,7 +457,6 @@ bi_parse_and_verify(
 	unsigned char *der;
 	size_t derlen = 0, n = 0;
 	struct writ_err e;
-	enum rego_bres r;
 	bool ok;
 
 	if (args[0]->type != REGO_STRING)
@@ -520,9 +484,8 @@ bi_parse_and_verify(
 	}
 	pair[0] = rego_bool(ok);
 	pair[1] = ok ? certs : &rego_empty_array_val;
-	r = REGO_B_OK;
 	EXT_TRY(c, rego_array(c->arena, pair, 2, out, &e));
-	return r;
+	return REGO_B_OK;
 }
 
 static enum rego_bres
@@ -535,7 +498,7 @@ bi_parse_certificate_request(
 	size_t derlen = 0, bad;
 	struct ext_pem pem;
 	X509_REQ *req;
-	struct obj o;
+	struct ext_obj o;
 
 	if (v->type != REGO_STRING)
 		return rego_berr_operand(c, 1, "string", v);
@@ -559,14 +522,15 @@ bi_parse_certificate_request(
 	p = der;
 	if ((req = d2i_X509_REQ(NULL, &p, (long)derlen)) == NULL)
 		return rego_berr(c, "asn1: structure error: malformed certificate request");
-	obj_init(&o, c);
-	obj_put(&o, "Raw", mkb64(c, der, derlen));
-	obj_put(&o, "Version", mkint(c, X509_REQ_get_version(req)));
-	obj_put(&o, "Subject", name_json(c, X509_REQ_get_subject_name(req)));
-	obj_put(&o, "SignatureAlgorithm", mkint(c, go_sig_alg(X509_REQ_get_signature_nid(req))));
-	obj_put(&o, "PublicKeyAlgorithm", mkint(c, go_pk_alg(X509_REQ_get0_pubkey(req))));
+	ext_obj_init(&o, c);
+	ext_obj_put(&o, "Raw", mkb64(c, der, derlen));
+	ext_obj_put(&o, "Version", mkint(c, X509_REQ_get_version(req)));
+	ext_obj_put(&o, "Subject", name_json(c, X509_REQ_get_subject_name(req)));
+	ext_obj_put(
+	    &o, "SignatureAlgorithm", mkint(c, go_sig_alg(X509_REQ_get_signature_nid(req))));
+	ext_obj_put(&o, "PublicKeyAlgorithm", mkint(c, go_pk_alg(X509_REQ_get0_pubkey(req))));
 	X509_REQ_free(req);
-	if ((*out = obj_finish(&o)) == NULL)
+	if ((*out = ext_obj_finish(&o)) == NULL)
 		return ext_oom(c);
 	return REGO_B_OK;
 }

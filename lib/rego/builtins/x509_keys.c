@@ -131,42 +131,6 @@ key_from_block(const char *name, const unsigned char *der, long derlen, bool *ba
  * Output helpers.
  */
 
-struct kobj {
-	struct rego_bctx *c;
-	struct rego_builder b;
-	bool ok;
-};
-
-static void
-kobj_init(struct kobj *o, struct rego_bctx *c)
-{
-	o->c = c;
-	o->ok = true;
-	rego_builder_init(&o->b, c->arena, REGO_OBJECT);
-}
-
-static void
-kput(struct kobj *o, const char *k, const struct rego_val *v)
-{
-	const struct rego_val *kv;
-	struct writ_err e;
-
-	if (!o->ok || v == NULL || rego_string(o->c->arena, k, strlen(k), &kv, &e) != WRIT_OK ||
-	    rego_builder_put(&o->b, kv, v, &e) != WRIT_OK)
-		o->ok = false;
-}
-
-static const struct rego_val *
-kfinish(struct kobj *o)
-{
-	const struct rego_val *v;
-	struct writ_err e;
-
-	if (!o->ok || rego_builder_finish(&o->b, &v, &e) != WRIT_OK)
-		return NULL;
-	return v;
-}
-
 /* A BIGNUM parameter of k as base64url of its big-endian bytes (JWK). */
 static const struct rego_val *
 bn_b64url(struct rego_bctx *c, const EVP_PKEY *k, const char *param)
@@ -236,30 +200,30 @@ arr2(struct rego_bctx *c, const struct rego_val *a, const struct rego_val *b)
 static const struct rego_val *
 key_go_json(struct rego_bctx *c, const EVP_PKEY *k)
 {
-	struct kobj o, pre;
+	struct ext_obj o, pre;
 
-	kobj_init(&o, c);
+	ext_obj_init(&o, c);
 	if (EVP_PKEY_is_a(k, "RSA")) {
-		kobj_init(&pre, c);
-		kput(&pre, "Dp", bn_num(c, k, OSSL_PKEY_PARAM_RSA_EXPONENT1));
-		kput(&pre, "Dq", bn_num(c, k, OSSL_PKEY_PARAM_RSA_EXPONENT2));
-		kput(&pre, "Qinv", bn_num(c, k, OSSL_PKEY_PARAM_RSA_COEFFICIENT1));
-		kput(&pre, "CRTValues", &rego_empty_array_val);
-		kput(&o, "N", bn_num(c, k, OSSL_PKEY_PARAM_RSA_N));
-		kput(&o, "E", bn_num(c, k, OSSL_PKEY_PARAM_RSA_E));
-		kput(&o, "D", bn_num(c, k, OSSL_PKEY_PARAM_RSA_D));
-		kput(&o, "Primes",
+		ext_obj_init(&pre, c);
+		ext_obj_put(&pre, "Dp", bn_num(c, k, OSSL_PKEY_PARAM_RSA_EXPONENT1));
+		ext_obj_put(&pre, "Dq", bn_num(c, k, OSSL_PKEY_PARAM_RSA_EXPONENT2));
+		ext_obj_put(&pre, "Qinv", bn_num(c, k, OSSL_PKEY_PARAM_RSA_COEFFICIENT1));
+		ext_obj_put(&pre, "CRTValues", &rego_empty_array_val);
+		ext_obj_put(&o, "N", bn_num(c, k, OSSL_PKEY_PARAM_RSA_N));
+		ext_obj_put(&o, "E", bn_num(c, k, OSSL_PKEY_PARAM_RSA_E));
+		ext_obj_put(&o, "D", bn_num(c, k, OSSL_PKEY_PARAM_RSA_D));
+		ext_obj_put(&o, "Primes",
 		    arr2(c, bn_num(c, k, OSSL_PKEY_PARAM_RSA_FACTOR1),
 		        bn_num(c, k, OSSL_PKEY_PARAM_RSA_FACTOR2)));
-		kput(&o, "Precomputed", kfinish(&pre));
-		return kfinish(&o);
+		ext_obj_put(&o, "Precomputed", ext_obj_finish(&pre));
+		return ext_obj_finish(&o);
 	}
 	if (EVP_PKEY_is_a(k, "EC")) {
-		kput(&o, "Curve", &rego_empty_object_val);
-		kput(&o, "X", bn_num(c, k, OSSL_PKEY_PARAM_EC_PUB_X));
-		kput(&o, "Y", bn_num(c, k, OSSL_PKEY_PARAM_EC_PUB_Y));
-		kput(&o, "D", bn_num(c, k, OSSL_PKEY_PARAM_PRIV_KEY));
-		return kfinish(&o);
+		ext_obj_put(&o, "Curve", &rego_empty_object_val);
+		ext_obj_put(&o, "X", bn_num(c, k, OSSL_PKEY_PARAM_EC_PUB_X));
+		ext_obj_put(&o, "Y", bn_num(c, k, OSSL_PKEY_PARAM_EC_PUB_Y));
+		ext_obj_put(&o, "D", bn_num(c, k, OSSL_PKEY_PARAM_PRIV_KEY));
+		return ext_obj_finish(&o);
 	}
 	if (EVP_PKEY_is_a(k, "ED25519")) {
 		unsigned char raw[64];
@@ -370,16 +334,16 @@ rsa_jwk(struct rego_bctx *c, const EVP_PKEY *k)
 	    {"q", OSSL_PKEY_PARAM_RSA_FACTOR2}, {"qi", OSSL_PKEY_PARAM_RSA_COEFFICIENT1}};
 	const struct rego_val *kty;
 	struct writ_err e;
-	struct kobj o;
+	struct ext_obj o;
 	size_t i;
 
-	kobj_init(&o, c);
+	ext_obj_init(&o, c);
 	for (i = 0; i < WRIT_ARRAY_LEN(f); i++)
-		kput(&o, f[i].jwk, bn_b64url(c, k, f[i].param));
+		ext_obj_put(&o, f[i].jwk, bn_b64url(c, k, f[i].param));
 	if (rego_string(c->arena, "RSA", 3, &kty, &e) != WRIT_OK)
 		return NULL;
-	kput(&o, "kty", kty);
-	return kfinish(&o);
+	ext_obj_put(&o, "kty", kty);
+	return ext_obj_finish(&o);
 }
 
 static enum rego_bres
@@ -513,7 +477,7 @@ keypair_value(
     struct rego_bctx *c, X509 **xs, size_t n, const EVP_PKEY *k, const struct rego_val **out)
 {
 	const struct rego_val **el;
-	struct kobj o;
+	struct ext_obj o;
 	enum rego_bres r;
 	size_t i;
 	const struct rego_val *leaf = NULL, *leafs = NULL;
@@ -534,20 +498,20 @@ keypair_value(
 	for (i = 0; i < n; i++)
 		if ((el[i] = cert_b64(c, xs[i])) == NULL)
 			return ext_oom(c);
-	kobj_init(&o, c);
+	ext_obj_init(&o, c);
 	{
 		const struct rego_val *arr;
 
 		if ((r = core_array(c, el, n, &arr)) != REGO_B_OK)
 			return r;
-		kput(&o, "Certificate", arr);
+		ext_obj_put(&o, "Certificate", arr);
 	}
-	kput(&o, "PrivateKey", key_go_json(c, k));
-	kput(&o, "Leaf", leaf);
-	kput(&o, "OCSPStaple", &rego_null_val);
-	kput(&o, "SignedCertificateTimestamps", &rego_null_val);
-	kput(&o, "SupportedSignatureAlgorithms", &rego_null_val);
-	if ((*out = kfinish(&o)) == NULL)
+	ext_obj_put(&o, "PrivateKey", key_go_json(c, k));
+	ext_obj_put(&o, "Leaf", leaf);
+	ext_obj_put(&o, "OCSPStaple", &rego_null_val);
+	ext_obj_put(&o, "SignedCertificateTimestamps", &rego_null_val);
+	ext_obj_put(&o, "SupportedSignatureAlgorithms", &rego_null_val);
+	if ((*out = ext_obj_finish(&o)) == NULL)
 		return ext_oom(c);
 	return REGO_B_OK;
 }
