@@ -286,6 +286,12 @@ int rego_ev_scalar(struct rego_ev *e, const struct rego_term *t, const struct re
 
 /* A ref's values; ops from index i. */
 int rego_ev_ref(struct rego_ev *e, const struct rego_term *t, struct rego_k k);
+/*
+ * The value of t when it needs no search: a literal scalar, a bound local or
+ * input, or a ref from one of those through literal and bound-local operands.
+ * True with *out the value (NULL: undefined); false when t needs rego_ev_term.
+ */
+bool rego_ev_direct(const struct rego_ev *e, const struct rego_term *t, const struct rego_val **out);
 /* Apply ref operands ops[i..n) to v. */
 int rego_ev_apply(struct rego_ev *e, const struct rego_val *v, struct rego_term *const *ops,
     size_t i, size_t n, struct rego_k k);

@@ -22,6 +22,9 @@ struct target {
 	bool replaced; /* a `with` replacement: evaluated without the replacements */
 };
 
+/* Calls with at most this many arguments may take the direct path (call_start). */
+#define CALL_DIRECT_MAX 4
+
 struct call_arg;
 static int call_builtin(
     struct rego_ev *e, struct call_arg *ca, const struct rego_val **out, bool cache);
@@ -261,19 +264,26 @@ next_arg(struct rego_ev *e, const struct call_arg *ca)
 	return first;
 }
 
+/* The call with every argument in ca->vals; then the output argument and the continuation. */
 static int
-call_next(struct rego_ev *e, struct call_arg *ca)
+call_finish(struct rego_ev *e, struct call_arg *ca)
 {
 	const struct rego_val *res = NULL;
 	int rc;
 
-	if ((ca->i = next_arg(e, ca)) < ca->tg.arity)
-		return rego_ev_term(e, ca->t->items.v[ca->i + 1], (struct rego_k){arg_k, ca});
 	if ((rc = invoke(e, ca, &res)) != EV_OK || res == NULL)
 		return rc;
 	if (ca->out != NULL)
 		return rego_ev_unify_tv(e, ca->out, res, false, (struct rego_k){out_k, ca});
 	return ca->k.fn(e, ca->k.arg, res);
+}
+
+static int
+call_next(struct rego_ev *e, struct call_arg *ca)
+{
+	if ((ca->i = next_arg(e, ca)) < ca->tg.arity)
+		return rego_ev_term(e, ca->t->items.v[ca->i + 1], (struct rego_k){arg_k, ca});
+	return call_finish(e, ca);
 }
 
 /* ---------------------------------------------------------------------------
@@ -430,6 +440,28 @@ call_start(struct rego_ev *e, struct call_arg *ca)
 		    ca->name != NULL ? ca->name : "function", nargs, ca->tg.arity);
 	if (ca->tg.arity > 64)
 		return rego_ev_fail(e, "rego_type_error", &t->loc, "too many arguments");
+	if (ca->tg.arity <= CALL_DIRECT_MAX) {
+		/*
+		 * Arguments that need no search (literals, bound locals, paths
+		 * from them: `grant.action == input.action`) are looked up in
+		 * order here, without a continuation per argument.  Nothing has
+		 * happened when one is not of that shape.
+		 */
+		const struct rego_val *vals[CALL_DIRECT_MAX + 1];
+		size_t i;
+
+		for (i = 0; i < ca->tg.arity; i++)
+			if (!rego_ev_direct(e, t->items.v[i + 1], &vals[i]))
+				break;
+		if (i == ca->tg.arity) {
+			for (i = 0; i < ca->tg.arity; i++)
+				if (vals[i] == NULL)
+					return EV_OK; /* an undefined argument: no call */
+			vals[i] = NULL;
+			ca->vals = vals;
+			return call_finish(e, ca);
+		}
+	}
 	if ((ca->vals = writ_arena_calloc(e->a, ca->tg.arity + 1, sizeof(*ca->vals))) == NULL)
 		return rego_ev_oom(e, WRIT_ELIMIT, NULL);
 	return call_next(e, ca);

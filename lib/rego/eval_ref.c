@@ -119,6 +119,96 @@ rego_ev_apply(struct rego_ev *e, const struct rego_val *v, struct rego_term *con
 	return apply_iter(e, &aa, op);
 }
 
+/*
+ * Operands ops[0..n) applied to v without a search, when each is a string or
+ * number literal or a bound local: such a path names at most one value, found
+ * by indexing alone (input.user, grant.action, x[i]).  True with *out that
+ * value (NULL: undefined); false, having done nothing, when an operand needs
+ * rego_ev_apply (a pattern to unify, a call, a rule's name).
+ */
+static bool
+apply_direct(const struct rego_ev *e, const struct rego_val *v, struct rego_term *const *ops,
+    size_t n, const struct rego_val **out)
+{
+	size_t i;
+
+	for (i = 0; i < n && v != NULL; i++) {
+		const struct rego_term *op = ops[i];
+		const struct rego_binding *b;
+		const struct rego_val *key;
+
+		if (v->type != REGO_ARRAY && v->type != REGO_OBJECT && v->type != REGO_SET) {
+			v = NULL;
+			break;
+		}
+		switch (op->kind) {
+		case REGO_T_STRING:
+			if (v->type != REGO_SET) { /* an array has no string keys */
+				v = rego_object_get_str(v, op->text, op->len);
+				continue;
+			}
+			/* fallthrough */
+		case REGO_T_NUMBER:
+			if ((key = rego_bundle_const(e->b, op)) == NULL &&
+			    (key = rego_const_find(e->qconsts, e->nqconsts, op)) == NULL)
+				return false;
+			break;
+		case REGO_T_VAR:
+			if ((op->flags & REGO_TF_WILDCARD) || (op->text[0] == '_' && op->text[1] == '\0') ||
+			    (b = rego_ev_lookup(e, op->text)) == NULL || b->val == NULL)
+				return false;
+			key = b->val;
+			break;
+		default:
+			return false;
+		}
+		v = index_val(v, key);
+	}
+	*out = v;
+	return true;
+}
+
+bool
+rego_ev_direct(const struct rego_ev *e, const struct rego_term *t, const struct rego_val **out)
+{
+	const struct rego_term *head = t->kind == REGO_T_REF ? t->items.v[0] : t;
+	const struct rego_binding *b;
+	const struct rego_val *v;
+
+	switch (t->kind) {
+	case REGO_T_NULL:
+		*out = &rego_null_val;
+		return true;
+	case REGO_T_BOOL:
+		*out = rego_bool(t->b);
+		return true;
+	case REGO_T_NUMBER:
+	case REGO_T_STRING:
+		return (*out = rego_bundle_const(e->b, t)) != NULL ||
+		    (*out = rego_const_find(e->qconsts, e->nqconsts, t)) != NULL;
+	case REGO_T_VAR:
+	case REGO_T_REF:
+		break;
+	default:
+		return false;
+	}
+	if (head->kind != REGO_T_VAR || (head->flags & REGO_TF_WILDCARD))
+		return false;
+	if ((b = rego_ev_lookup(e, head->text)) != NULL) {
+		if ((v = b->val) == NULL)
+			return false; /* unsafe: the general path reports it */
+	} else if (rego_is_input(head->text)) {
+		v = e->input;
+	} else {
+		return false;
+	}
+	if (t->kind == REGO_T_VAR || v == NULL) {
+		*out = v;
+		return true;
+	}
+	return apply_direct(e, v, t->items.v + 1, t->items.n - 1, out);
+}
+
 /* ---------------------------------------------------------------------------
  * The rule tree.
  */
@@ -371,6 +461,7 @@ rego_ev_ref(struct rego_ev *e, const struct rego_term *t, struct rego_k k)
 	const struct rego_term *head = t->kind == REGO_T_REF ? t->items.v[0] : t;
 	struct head_arg ha = {NULL, 0, k};
 	const struct rego_binding *b;
+	const struct rego_val *v;
 	struct rego_res r;
 
 	if (t->kind == REGO_T_REF) {
@@ -383,10 +474,17 @@ rego_ev_ref(struct rego_ev *e, const struct rego_term *t, struct rego_k k)
 		if (b->val == NULL)
 			return rego_ev_fail(
 			    e, "rego_unsafe_var_error", &head->loc, "var %s is unsafe", head->text);
+		if (apply_direct(e, b->val, ha.ops, ha.n, &v))
+			return v != NULL ? k.fn(e, k.arg, v) : EV_OK;
 		return rego_ev_apply(e, b->val, ha.ops, 0, ha.n, k);
 	}
-	if (rego_is_input(head->text))
-		return e->input != NULL ? rego_ev_apply(e, e->input, ha.ops, 0, ha.n, k) : EV_OK;
+	if (rego_is_input(head->text)) {
+		if (e->input == NULL)
+			return EV_OK;
+		if (apply_direct(e, e->input, ha.ops, ha.n, &v))
+			return v != NULL ? k.fn(e, k.arg, v) : EV_OK;
+		return rego_ev_apply(e, e->input, ha.ops, 0, ha.n, k);
+	}
 	if (rego_is_data(head->text))
 		return data_walk(e, e->b->root, e->data, ha.ops, 0, ha.n, k);
 	if (rego_ev_resolve(e, head->text, &r)) {

@@ -141,6 +141,27 @@ struct xcase {
 };
 
 static const struct xcase xcases[] = {
+    /* Refs and call arguments that need no search (rego_ev_direct). */
+    {"package a\np if { s := {\"a\", \"b\"}; s[\"a\"] }\n", NULL, NULL, "x = data.a.p", "true"},
+    {"package a\np if { s := {\"a\", \"b\"}; s[\"c\"] }\n", NULL, NULL, "x = data.a.p",
+        "undefined"},
+    {"package a\np := x if { a := [10, 20]; x := a[1] }\n", NULL, NULL, "x = data.a.p", "20"},
+    {"package a\np := x if { a := [10, 20]; x := a[5] }\n", NULL, NULL, "x = data.a.p",
+        "undefined"},
+    {"package a\np := x if { a := [10, 20]; x := a.k }\n", NULL, NULL, "x = data.a.p", "undefined"},
+    {"package a\np := input.n.m\n", NULL, "{\"n\":1}", "x = data.a.p", "undefined"},
+    {"package a\np := x if { o := {\"k\": [1, 2]}; i := \"k\"; x := o[i][0] }\n", NULL, NULL,
+        "x = data.a.p", "1"},
+    {"package a\np := x if { o := {1: \"one\"}; k := 1; x := o[k] }\n", NULL, NULL, "x = data.a.p",
+        "\"one\""},
+    {"package a\np := count(input)\n", NULL, "{\"a\":1,\"b\":2}", "x = data.a.p", "2"},
+    {"package a\np := count(input.missing)\n", NULL, "{}", "x = data.a.p", "undefined"},
+    {"package a\np := x if { o := {\"k\": 1}; x := object.get(o, \"k\", 0) + o.k }\n", NULL,
+        NULL, "x = data.a.p", "2"},
+    {"package a\np := [v | v := input.xs[_].v]\n", NULL, "{\"xs\":[{\"v\":1},{\"v\":2}]}",
+        "x = data.a.p", "[1,2]"},
+    {"package a\np := x if x := input.s[\"b\"]\n", NULL, "{\"s\":{\"b\":true}}", "x = data.a.p",
+        "true"},
     {"package a\nallow if input.user == \"alice\"\n", NULL, "{\"user\":\"alice\"}",
         "x = data.a.allow", "true"},
     {"package a\nallow if input.user == \"alice\"\n", NULL, "{\"user\":\"bob\"}",
