@@ -4,11 +4,14 @@
  * key (hash chain and signed checkpoints, writ_audit_verify_file), and hash a
  * value the way the audit log does, either locally with the HMAC key or by
  * asking the server (POST /v1/sys/audit-hash/<device>), so that an entry can
- * be found by the HMAC of a token or secret.
+ * be found by the HMAC of a token or secret; and find entries by type, path,
+ * identity, outcome and time (writ_audit_filter_match), after checking the
+ * chain when given the public key.
  */
 #include <sys/stat.h>
 #include <err.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "writ/audit.h"
@@ -27,6 +30,7 @@ static const unsigned char ed25519_spki[] = {
 
 static int audit_verify(int argc, char **argv);
 static int audit_hash(int argc, char **argv);
+static int audit_query(int argc, char **argv);
 static int hash_local(const char *keyfile, const struct writ_buf *value);
 static int hash_server(const struct cli_opts *o, const char *device, const struct writ_buf *value);
 static writ_rc key_decode(const char *text, size_t len, unsigned char *out, size_t want);
@@ -55,9 +59,32 @@ static const char hash_usage[] =
     "  -key FILE     local HMAC key file\n"
     "  -path DEVICE  the server's audit device (default \"file\")\n" CLI_USAGE_COMMON;
 
+static const char query_usage[] =
+    "usage: writ audit query [flags] FILE...\n"
+    "\n"
+    "Print the entries of audit log files (oldest first, files in the order given)\n"
+    "that match every flag given, as the lines they are (JSON) or as a table.  With\n"
+    "-pubkey, each file's hash chain and checkpoints are verified first and a file\n"
+    "that fails is not searched (exit 1).  A summary goes to stderr.\n"
+    "\n"
+    "  -type T          request, response, decision, checkpoint... (repeatable)\n"
+    "  -path P          API or decision path; \"P*\" matches a prefix\n"
+    "  -identity ID     who acted: a token's display name, entity id or metadata\n"
+    "                   value, an accessor or token HMAC (see `writ audit hash`), a\n"
+    "                   caller's SPIFFE ID or JWT subject, or the remote address\n"
+    "  -request-id ID   one request's entries\n"
+    "  -outcome O       allowed or denied (decisions, and API responses refused\n"
+    "                   with \"permission denied\")\n"
+    "  -since T         at or after T: RFC 3339, a date, or a duration ago (\"24h\")\n"
+    "  -until T         before T (same forms)\n"
+    "  -limit N         stop after N matches\n"
+    "  -pubkey KEY      verify each file first (as `writ audit verify`)\n"
+    "  -format F        json (the lines, default) or table\n" CLI_USAGE_EXIT;
+
 static const struct cli_sub audit_subs[] = {
     {"verify", audit_verify, "verify an audit log file against the public key"},
     {"hash", audit_hash, "HMAC a value as the audit log does"},
+    {"query", audit_query, "find audit entries by type, path, identity, outcome and time"},
 };
 
 int
@@ -334,4 +361,176 @@ audit_hash(int argc, char **argv)
 	}
 	writ_buf_free(&value);
 	return ret;
+}
+
+/* ---------------------------------------------------------------------------
+ * query
+ */
+
+/* The string at a path of nested objects ("auth", "display_name"), or "". */
+static const char *
+jstr(json_t *o, const char *k1, const char *k2)
+{
+	json_t *v = json_object_get(o, k1);
+
+	if (k2 != NULL)
+		v = json_object_get(v, k2);
+	return json_is_string(v) ? json_string_value(v) : "";
+}
+
+/* One table row: seq, time, type, path, who, outcome. */
+static void
+query_print_row(const char *line, size_t len)
+{
+	json_t *e = json_loadb(line, len, 0, NULL), *allowed;
+	const char *path, *who, *what = "";
+
+	if (e == NULL)
+		return;
+	path = jstr(e, "request", "path");
+	if (*path == '\0')
+		path = jstr(e, "decision", "path");
+	who = jstr(e, "auth", "display_name");
+	if (*who == '\0')
+		who = jstr(e, "caller", "spiffe_id");
+	if (*who == '\0')
+		who = jstr(e, "caller", "sub");
+	if (*who == '\0')
+		who = jstr(e, "request", "remote_address");
+	allowed = json_object_get(json_object_get(e, "decision"), "allowed");
+	if (json_is_boolean(allowed))
+		what = json_is_true(allowed) ? "allowed" : "denied";
+	else if (*jstr(e, "error", NULL) != '\0')
+		what = jstr(e, "error", NULL);
+	printf("%-8" JSON_INTEGER_FORMAT " %-31s %-10s ", json_integer_value(json_object_get(e, "seq")),
+	    jstr(e, "time", NULL), jstr(e, "type", NULL));
+	cli_print_safe(stdout, *path ? path : "-");
+	putchar(' ');
+	cli_print_safe(stdout, *who ? who : "-");
+	if (*what != '\0') {
+		putchar(' ');
+		cli_print_safe(stdout, what);
+	}
+	putchar('\n');
+	json_decref(e);
+}
+
+/* Search one file; *left counts down the limit (0: stop).  0 or an exit status. */
+static int
+query_file(const char *file, const struct writ_audit_filter *f, bool table, uint64_t *left,
+    uint64_t *seen, uint64_t *matched)
+{
+	FILE *fp = fopen(file, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int ret = CLI_EXIT_OK;
+
+	if (fp == NULL) {
+		warn("%s", file);
+		return CLI_EXIT_ERR;
+	}
+	while (*left > 0 && (n = getline(&line, &cap, fp)) > 0) {
+		if ((size_t)n > WRIT_AUDIT_LINE_MAX + 1) {
+			warnx("%s: line %llu is longer than an audit line can be", file,
+			    (unsigned long long)*seen + 1);
+			ret = CLI_EXIT_ERR;
+			break;
+		}
+		if (line[n - 1] == '\n')
+			line[--n] = '\0';
+		++*seen;
+		if (!writ_audit_filter_match(f, line, (size_t)n))
+			continue;
+		++*matched;
+		--*left;
+		if (table)
+			query_print_row(line, (size_t)n);
+		else
+			printf("%s\n", line);
+	}
+	if (ferror(fp)) {
+		warn("%s", file);
+		ret = CLI_EXIT_ERR;
+	}
+	free(line);
+	fclose(fp);
+	return ret;
+}
+
+static int
+audit_query(int argc, char **argv)
+{
+	const char *path = NULL, *identity = NULL, *rid = NULL, *outcome = NULL, *since = NULL,
+		   *until = NULL, *pubkey = NULL, *format = NULL;
+	struct cli_list types = {0};
+	uint64_t limit = UINT64_MAX, seen = 0, matched = 0;
+	struct cli_flag flags[] = {
+	    {"type", CLI_F_LIST, &types, NULL},
+	    {"path", CLI_F_STR, &path, NULL},
+	    {"identity", CLI_F_STR, &identity, NULL},
+	    {"request-id", CLI_F_STR, &rid, NULL},
+	    {"outcome", CLI_F_STR, &outcome, NULL},
+	    {"since", CLI_F_STR, &since, NULL},
+	    {"until", CLI_F_STR, &until, NULL},
+	    {"limit", CLI_F_U64, &limit, NULL},
+	    {"pubkey", CLI_F_STR, &pubkey, NULL},
+	    {"format", CLI_F_STR, &format, NULL},
+	};
+	struct writ_audit_filter f = {.outcome = -1};
+	unsigned char pub[WRIT_ED25519_PUB];
+	int64_t now = writ_time_now();
+	struct cli_pos pos;
+	bool table;
+	int i, ret;
+
+	if ((ret = cli_parse(flags, WRIT_ARRAY_LEN(flags), argc, argv, &pos, query_usage)) >= 0)
+		return ret;
+	if (pos.n < 1)
+		return cli_usage_error(query_usage, "expected at least one FILE");
+	if (format != NULL && strcmp(format, "json") != 0 && strcmp(format, "table") != 0)
+		return cli_usage_error(query_usage, "-format must be json or table");
+	table = format != NULL && strcmp(format, "table") == 0;
+	if (outcome != NULL) {
+		if (strcmp(outcome, "allowed") == 0 || strcmp(outcome, "allow") == 0)
+			f.outcome = 1;
+		else if (strcmp(outcome, "denied") == 0 || strcmp(outcome, "deny") == 0)
+			f.outcome = 0;
+		else
+			return cli_usage_error(query_usage, "-outcome must be allowed or denied");
+	}
+	if (since != NULL && writ_audit_time_bound(since, now, &f.since_ns) != WRIT_OK)
+		return cli_usage_error(query_usage, "-since: not a time, date or duration: %s", since);
+	if (until != NULL && writ_audit_time_bound(until, now, &f.until_ns) != WRIT_OK)
+		return cli_usage_error(query_usage, "-until: not a time, date or duration: %s", until);
+	if (limit == 0)
+		return CLI_EXIT_OK;
+	f.types = types.v;
+	f.ntypes = types.n;
+	f.path = path;
+	f.identity = identity;
+	f.request_id = rid;
+	if (pubkey != NULL && (ret = key_load(pubkey, false, pub, sizeof(pub))) != CLI_EXIT_OK)
+		return ret;
+	for (i = 0; i < pos.n && limit > 0; i++) {
+		if (pubkey != NULL) {
+			struct writ_audit_report rep = {0};
+			struct writ_err err = {0};
+			writ_rc rc = writ_audit_verify_file(pos.v[i], pub, &rep, &err);
+
+			if (rc != WRIT_OK) {
+				rep.problem[sizeof(rep.problem) - 1] = '\0';
+				warnx("%s: does not verify, not searched: %s", pos.v[i],
+				    rc == WRIT_ECRYPTO ? rep.problem
+						       : (err.msg[0] ? err.msg : writ_rc_name(rc)));
+				return CLI_EXIT_ERR;
+			}
+		}
+		if ((ret = query_file(pos.v[i], &f, table, &limit, &seen, &matched)) != CLI_EXIT_OK)
+			return ret;
+	}
+	fflush(stdout);
+	fprintf(stderr, "%llu of %llu entries matched%s\n", (unsigned long long)matched,
+	    (unsigned long long)seen, pubkey != NULL ? " (chain verified)" : "");
+	return CLI_EXIT_OK;
 }

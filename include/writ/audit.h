@@ -145,4 +145,37 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_audit_verify_file(const char *path,
 WRIT_API WRIT_MUST_CHECK writ_rc writ_audit_verify_buf(const char *buf, size_t len,
     const unsigned char pubkey[WRIT_ED25519_PUB], struct writ_audit_report *report);
 
+/* ---------------------------------------------------------------------------
+ * Finding entries (`writ audit query`).
+ */
+
+/* What an entry must match; NULL, empty or negative fields match anything. */
+struct writ_audit_filter {
+	const char *const *types; /* "request", "response", "decision", "checkpoint", ... */
+	size_t ntypes;
+	const char *path;       /* request or decision path; "PREFIX*" matches a prefix */
+	const char *identity;   /* a string anywhere in "auth" or "caller", the accessor's or
+				   token's HMAC, or the remote address */
+	const char *request_id; /* request.id or decision.id */
+	int outcome;            /* 1 allowed, 0 denied, -1 any */
+	int64_t since_ns; /* entries at or after, ns since the epoch (writ_audit_time_bound) */
+	int64_t until_ns; /* entries before */
+};
+
+/*
+ * Does the audit line (one JSON object, len bytes) match f?  A line that is
+ * not a JSON object matches nothing.  A decision is allowed or denied by its
+ * "decision"."allowed"; an API response is denied when its error is a
+ * permission refusal, else allowed.
+ */
+WRIT_API bool writ_audit_filter_match(const struct writ_audit_filter *f, const char *line, size_t len);
+
+/*
+ * A time bound in nanoseconds since the epoch: RFC 3339
+ * ("2026-11-23T14:30:00Z", with fraction or offset), a date ("2026-11-23",
+ * midnight UTC), or a duration before now (now in seconds since the epoch:
+ * "24h" is now - 86400).  WRIT_EINVAL when s is none of these, or before 1970.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_audit_time_bound(const char *s, int64_t now, int64_t *out_ns);
+
 #endif /* WRIT_AUDIT_H */

@@ -519,10 +519,11 @@ entry_format(struct writ_buf *b, const struct writ_audit *log, struct writ_req *
 	if (response) {
 		e_raw(&e, ",\"response\":");
 		e_response(&e, req, resp);
-		if (resp->rc != WRIT_OK) {
-			e_key(&e, "error", false);
-			e_str(&e, resp->msg);
-		}
+	}
+	/* A refused request's request entry carries the error too, as Vault's does. */
+	if (resp != NULL && resp->rc != WRIT_OK) {
+		e_key(&e, "error", false);
+		e_str(&e, resp->msg);
 	}
 	e_raw(&e, "}");
 	return e.rc;

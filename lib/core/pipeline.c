@@ -481,6 +481,27 @@ run_handler(struct pipe *p)
 	return p->resp.rc;
 }
 
+/*
+ * A request refused before its handler (no token, a bad or expired one, not
+ * allowed by its policies): a request and a response entry with the error,
+ * as Vault records them, so an investigator sees every attempt.  Nothing
+ * changed, so nothing waits for the disk; an entry that cannot be written
+ * turns the refusal into a 500 like any other audit failure.
+ */
+static void
+audit_refusal(struct pipe *p)
+{
+	struct writ_err err = {0};
+
+	if (core_path_unaudited(p->req.path) || !core_audit_enabled(p->core))
+		return;
+	if (core_audit_request(p->core, &p->req, false, &p->resp, p->audit_req_seq, p->audit_frags,
+		&err) != WRIT_OK ||
+	    core_audit_request(p->core, &p->req, true, &p->resp, p->audit_resp_seq, p->audit_frags,
+		&err) != WRIT_OK)
+		(void)fail_internal(p, WRIT_EIO);
+}
+
 bool
 writ_core_ticket_pending(const struct writ_core_ticket *t)
 {
@@ -557,8 +578,12 @@ serve(struct writ_core *core, const struct writ_core_in *in, struct writ_core_ou
 	}
 	if (writ_uuid(id) == WRIT_OK)
 		p.req.id = id;
-	if (setup(&p) == WRIT_OK && route(&p) == WRIT_OK && authorise(&p) == WRIT_OK)
-		(void)run_handler(&p);
+	if (setup(&p) == WRIT_OK && route(&p) == WRIT_OK) {
+		if (authorise(&p) == WRIT_OK)
+			(void)run_handler(&p);
+		else
+			audit_refusal(&p);
+	}
 	render(&p, out);
 	if (ticket != NULL)
 		*ticket = p.ticket;
