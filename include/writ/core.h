@@ -149,6 +149,47 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_core_sync_store(struct writ_core *core,
 WRIT_API WRIT_MUST_CHECK writ_rc writ_core_sync_audit(struct writ_core *core,
     const struct writ_core_ticket *t, struct writ_err *err);
 
+/* ---------------------------------------------------------------------------
+ * Policy decisions in the audit log (lib/core/audit_decision.c).
+ */
+
+/* How a decision's input is logged. */
+enum writ_decision_input {
+	WRIT_DECISION_INPUT_FULL, /* as it is (after masking) */
+	WRIT_DECISION_INPUT_HMAC, /* "input_hmac": its HMAC under the device's key */
+	WRIT_DECISION_INPUT_NONE, /* left out */
+};
+
+/*
+ * Apply the value of a mask policy (OPA's data.system.log.mask: an array
+ * of JSON pointers to erase, or of {"op": "remove"|"upsert", "path",
+ * "value"} objects) to a decision event.  Pointers start with /input or
+ * /result and name object keys (~1 is "/", ~0 is "~"); an upsert creates
+ * missing objects on its way.  A pointer to nothing is skipped; an invalid
+ * entry (another prefix, a bad op, an upsert without value, a mask that is
+ * not an array) is skipped and counted in *ignored.  Erased pointers are
+ * listed in the event's "erased", upserted ones in "masked", as OPA does.
+ * WRIT_OK, or WRIT_ENOMEM (the event may then be partly masked).
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_decision_mask(json_t *event, const json_t *mask, size_t *ignored);
+
+/*
+ * Append a decision to every audit device.  event (borrowed) is a JSON
+ * object built by the decision service, already masked: "decision_id",
+ * "path", "input", "result" (absent when undefined), "revision",
+ * "allowed" (a boolean when the decision allows or denies), "latency_ns",
+ * "error" ({"code","message"}) and "caller" (who asked: "spiffe_id",
+ * "sub", "iss", "remote_address", ...).  Each device gets the line
+ * {"time", "type":"decision", "caller":{...}, "decision":{the rest}}, with
+ * the input as mode says; an input too large for an audit line is
+ * replaced by its HMAC and "input_truncated": true.  Fail closed as for API
+ * requests: WRIT_EIO when no device recorded it (the caller must deny).
+ * seqs gets each device's entry for writ_core_sync_audit (all zero when no
+ * device is enabled).  WRIT_EINVAL when event is not an object.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_core_audit_decision(struct writ_core *core, json_t *event,
+    enum writ_decision_input mode, uint64_t seqs[WRIT_CORE_MAX_AUDIT], struct writ_err *err);
+
 /* Find the mount owning a logical path (longest prefix), or NULL. */
 WRIT_API const struct writ_mount *writ_core_mount_for(struct writ_core *core, const char *path);
 
