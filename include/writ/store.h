@@ -172,4 +172,24 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_store_delete(struct writ_store *s, const c
  */
 WRIT_API uint64_t writ_store_commit_gen(const struct writ_store *s);
 
+/*
+ * Watched generations: like the commit generation, but moved only by the
+ * commits of batches that changed records of one class, so that a cache of
+ * such records survives the commits of everything else (a token cache under
+ * a stream of KV writes and token creations).  A transaction that changes
+ * or deletes an existing record of the class calls writ_txn_touch before it
+ * commits; adding a new record needs no touch, as no cache can hold it.
+ * The generation moves just before and just after the batch's COMMIT, and on
+ * seal and unseal, with commit_gen's guarantees.  Only this process's
+ * commits are seen: a store shared by several servers needs more (issue 8).
+ */
+enum writ_store_watch {
+	WRIT_WATCH_TOKENS, /* auth/token/id/ records (lib/auth/token_cache.c) */
+	WRIT_WATCH_COUNT,
+};
+/* Mark t's batch as changing records of class w. */
+WRIT_API void writ_txn_touch(struct writ_txn *t, enum writ_store_watch w);
+/* The generation of class w.  Thread safe, lock free. */
+WRIT_API uint64_t writ_store_watch_gen(const struct writ_store *s, enum writ_store_watch w);
+
 #endif /* WRIT_STORE_H */

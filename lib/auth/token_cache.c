@@ -4,11 +4,14 @@
  * request with a known token costs neither a store read nor a JSON parse.
  *
  * Correctness rests on one rule: an entry is valid only while the store's
- * commit generation (writ_store_commit_gen) is the one read *before* the
- * record was loaded.  Any batch commit (a revocation, a renewal, anything)
- * bumps the generation and so invalidates every entry; a reader that loaded a
- * record before a commit became visible tagged it with the older generation
- * and can never serve it afterwards.  Only records that authentication does
+ * token generation (writ_store_watch_gen(WRIT_WATCH_TOKENS)) is the one read
+ * *before* the record was loaded.  The commit of any batch that changed or
+ * deleted a token record (a revocation, a renewal, a use counted: token_store.c
+ * touches the batch in its only two writers of existing records, rec_put and
+ * txn_del) moves the generation and so invalidates every entry; a reader that
+ * loaded a record before such a commit became visible tagged it with the
+ * older generation and can never serve it afterwards.  Commits that change no
+ * token record (KV writes, new tokens) leave the cache alone.  Only records that authentication does
  * not change are cached: not revoked, unlimited uses.  Expiry and bound CIDRs
  * are still checked on every hit by the caller.
  *

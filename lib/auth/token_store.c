@@ -181,13 +181,19 @@ tok_rec_get(struct writ_store *s, struct writ_txn *t, struct writ_arena *a, cons
 	return rc;
 }
 
-writ_rc
-tok_rec_put(struct writ_txn *t, const struct tok_rec *r, struct writ_err *err)
+/*
+ * Write a token record.  Changing an existing record tells the token cache
+ * (writ_txn_touch); a new one (fresh) cannot be cached anywhere yet.
+ */
+static writ_rc
+rec_put(struct writ_txn *t, const struct tok_rec *r, bool fresh, struct writ_err *err)
 {
 	char key[KEY_LEN];
 	struct writ_buf b;
 	writ_rc rc;
 
+	if (!fresh)
+		writ_txn_touch(t, WRIT_WATCH_TOKENS);
 	writ_buf_init(&b, 0);
 	if ((rc = tok_rec_encode(r, &b)) != WRIT_OK) {
 		writ_buf_free(&b);
@@ -199,6 +205,12 @@ tok_rec_put(struct writ_txn *t, const struct tok_rec *r, struct writ_err *err)
 	return rc;
 }
 
+writ_rc
+tok_rec_put(struct writ_txn *t, const struct tok_rec *r, struct writ_err *err)
+{
+	return rec_put(t, r, false, err);
+}
+
 bool
 tok_rec_expired(const struct tok_rec *r, int64_t now)
 {
@@ -208,7 +220,11 @@ tok_rec_expired(const struct tok_rec *r, int64_t now)
 static writ_rc
 txn_del(struct writ_txn *t, const char *key, struct writ_err *err)
 {
-	writ_rc rc = writ_txn_delete(t, key, err);
+	writ_rc rc;
+
+	if (strncmp(key, TOK_ID_PREFIX, strlen(TOK_ID_PREFIX)) == 0)
+		writ_txn_touch(t, WRIT_WATCH_TOKENS); /* a record the cache may hold */
+	rc = writ_txn_delete(t, key, err);
 
 	return rc == WRIT_ENOTFOUND ? WRIT_OK : rc;
 }
@@ -300,7 +316,7 @@ create_txn(struct writ_core *core, struct writ_arena *a, const struct tok_rec *r
 	if (custom_id && ((rc = txn_absent(t, a, idkey, err)) != WRIT_OK ||
 	                     (rc = txn_absent(t, a, acckey, err)) != WRIT_OK))
 		goto out;
-	if ((rc = tok_rec_put(t, r, err)) != WRIT_OK ||
+	if ((rc = rec_put(t, r, true, err)) != WRIT_OK ||
 	    (rc = writ_txn_put(t, acckey, r->t.id_hash, strlen(r->t.id_hash), err)) != WRIT_OK)
 		goto out;
 	if (p[0] != '\0' && (rc = writ_txn_put(t, pkey, "1", 1, err)) != WRIT_OK)
@@ -1015,8 +1031,8 @@ static writ_rc
 auth_check(struct writ_core *core, struct writ_arena *a, const char *hash, const char *remote_addr,
     struct tok_rec *r, bool *last_use, uint64_t *seq, struct writ_err *err)
 {
-	/* Read the generation before the record, so a commit in between invalidates it. */
-	uint64_t gen = writ_store_commit_gen(core->store);
+	/* Read the generation before the record, so a change in between invalidates it. */
+	uint64_t gen = writ_store_watch_gen(core->store, WRIT_WATCH_TOKENS);
 	writ_rc rc;
 
 	if (tok_cache_get(core->store, gen, hash, a, r)) {

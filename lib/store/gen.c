@@ -28,3 +28,19 @@ writ_store_commit_gen(const struct writ_store *s)
 {
 	return atomic_load(&s->commit_gen);
 }
+
+void
+store_watch_bump(struct writ_store *s, unsigned classes)
+{
+	unsigned i;
+
+	for (i = 0; i < WRIT_WATCH_COUNT; i++)
+		if (classes & (1u << i))
+			atomic_fetch_add(&s->watch_gen[i], 1);
+}
+
+uint64_t
+writ_store_watch_gen(const struct writ_store *s, enum writ_store_watch w)
+{
+	return (unsigned)w < WRIT_WATCH_COUNT ? atomic_load(&s->watch_gen[w]) : 0;
+}

@@ -198,6 +198,7 @@ load_keyring(struct writ_store *s, unsigned char *root, struct writ_err *err)
 	else {
 		s->root = root;
 		atomic_fetch_add(&s->commit_gen, 1);
+		store_watch_bump(s, ~0u);
 	}
 out:
 	writ_free(rec);
@@ -319,6 +320,7 @@ writ_store_seal(struct writ_store *s)
 	s->root = NULL;
 	progress_wipe(s);
 	atomic_fetch_add(&s->commit_gen, 1);
+	store_watch_bump(s, ~0u);
 	pthread_rwlock_unlock(&s->klock);
 }
 

@@ -503,6 +503,13 @@ out:
 	return rc;
 }
 
+void
+writ_txn_touch(struct writ_txn *t, enum writ_store_watch w)
+{
+	if (t != NULL && (unsigned)w < WRIT_WATCH_COUNT)
+		t->s->batch_touched |= 1u << w; /* t holds wmu */
+}
+
 writ_rc
 writ_txn_delete(struct writ_txn *t, const char *key, struct writ_err *err)
 {
@@ -607,8 +614,11 @@ batch_commit_locked(struct writ_store *s, struct writ_err *err)
 		return WRIT_OK;
 	atomic_store(&s->visible_seq, s->last_seq);
 	atomic_fetch_add(&s->commit_gen, 1);
+	store_watch_bump(s, s->batch_touched);
 	rc = s->ops->commit(s->writer, err);
 	atomic_fetch_add(&s->commit_gen, 1);
+	store_watch_bump(s, s->batch_touched);
+	s->batch_touched = 0;
 	s->batch_open = false;
 	if (rc == WRIT_OK)
 		atomic_fetch_add(&s->st_batches, 1);
@@ -1006,6 +1016,7 @@ writ_rc
 writ_store_open_sqlite(const char *path, struct writ_store **out, struct writ_err *err)
 {
 	struct writ_store *s;
+	size_t i;
 	writ_rc rc;
 
 	if (path == NULL || *path == '\0')
@@ -1015,6 +1026,8 @@ writ_store_open_sqlite(const char *path, struct writ_store **out, struct writ_er
 	s->ops = &store_sqlite_ops;
 	s->ckpt_limit = STORE_CKPT_LIMIT;
 	atomic_init(&s->commit_gen, store_gen_base());
+	for (i = 0; i < WRIT_WATCH_COUNT; i++)
+		atomic_init(&s->watch_gen[i], atomic_load(&s->commit_gen));
 	s->wmu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	s->smu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 	s->pmu = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;

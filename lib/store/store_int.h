@@ -179,6 +179,10 @@ struct writ_store {
 	 * COMMIT (so a record loaded at any point of it is tagged with a number
 	 * that is gone once the commit is visible), and on seal and unseal. */
 	_Atomic uint64_t commit_gen;
+	/* writ_store_watch_gen: moved like commit_gen, by batches that touched
+	 * the class (batch_touched, a bit per class, guarded by wmu). */
+	_Atomic uint64_t watch_gen[WRIT_WATCH_COUNT];
+	unsigned batch_touched;
 
 	/*
 	 * Durability, guarded by smu (durable_seq is also read without it).
@@ -226,6 +230,8 @@ struct writ_store {
 /* gen.c: the first commit generation of a newly opened store, unique in the
  * process. */
 uint64_t store_gen_base(void);
+/* Move the watched generations of the classes in the bit set (gen.c). */
+void store_watch_bump(struct writ_store *s, unsigned classes);
 
 /* Counters since open.  Thread safe. */
 void writ_store_stats(struct writ_store *s, struct writ_store_stats *out);

@@ -1192,6 +1192,57 @@ test_commit_gen(void **state)
 	writ_store_close(s);
 }
 
+/* A watched generation moves only when a batch that touched its class
+ * becomes visible (and on seal and unseal), not for other commits. */
+static void
+test_watch_gen(void **state)
+{
+	unsigned char shares[3 * WRIT_SHARE_LEN];
+	struct writ_store *s;
+	struct writ_txn *t = NULL;
+	struct writ_err err = {0};
+	bool unsealed = false;
+	char path[600];
+	uint64_t w0, w1, seq = 0;
+
+	(void)state;
+	s = new_store(path, sizeof(path), 3, 2, shares);
+	w0 = writ_store_watch_gen(s, WRIT_WATCH_TOKENS);
+	seq = commit_put(s, "kv/1", "one");
+	assert_int_equal(writ_store_sync(s, seq, &err), WRIT_OK);
+	assert_int_equal(writ_store_watch_gen(s, WRIT_WATCH_TOKENS), w0);
+	/* A touched batch: unchanged until its COMMIT, moved once it is visible. */
+	assert_int_equal(writ_txn_begin(s, &t, &err), WRIT_OK);
+	writ_txn_touch(t, WRIT_WATCH_TOKENS);
+	assert_int_equal(writ_txn_put(t, "tok/1", "x", 1, &err), WRIT_OK);
+	assert_int_equal(writ_txn_commit(t, &seq, &err), WRIT_OK);
+	assert_int_equal(writ_store_watch_gen(s, WRIT_WATCH_TOKENS), w0);
+	assert_int_equal(writ_store_sync(s, seq, &err), WRIT_OK);
+	w1 = writ_store_watch_gen(s, WRIT_WATCH_TOKENS);
+	assert_true(w1 > w0);
+	expect(s, "tok/1", "x");
+	/* The touch does not stick to the next batch. */
+	seq = commit_put(s, "kv/2", "two");
+	assert_int_equal(writ_store_sync(s, seq, &err), WRIT_OK);
+	assert_int_equal(writ_store_watch_gen(s, WRIT_WATCH_TOKENS), w1);
+	/* An out-of-range class is ignored. */
+	assert_int_equal(writ_txn_begin(s, &t, &err), WRIT_OK);
+	writ_txn_touch(t, WRIT_WATCH_COUNT);
+	writ_txn_abort(t);
+	assert_int_equal(writ_store_watch_gen(s, WRIT_WATCH_COUNT), 0);
+	/* Seal and unseal move it. */
+	writ_store_seal(s);
+	assert_true(writ_store_watch_gen(s, WRIT_WATCH_TOKENS) > w1);
+	w1 = writ_store_watch_gen(s, WRIT_WATCH_TOKENS);
+	assert_int_equal(
+	    writ_store_unseal(s, SH(shares, 0), WRIT_SHARE_LEN, &unsealed, &err), WRIT_OK);
+	assert_int_equal(
+	    writ_store_unseal(s, SH(shares, 1), WRIT_SHARE_LEN, &unsealed, &err), WRIT_OK);
+	assert_true(unsealed);
+	assert_true(writ_store_watch_gen(s, WRIT_WATCH_TOKENS) > w1);
+	writ_store_close(s);
+}
+
 /* ---------------------------------------------------------------------------
  * Checkpoints under load.
  */
@@ -1511,6 +1562,7 @@ main(void)
 	    cmocka_unit_test(test_commit_during_sync),
 	    cmocka_unit_test(test_durable_seq),
 	    cmocka_unit_test(test_commit_gen),
+	    cmocka_unit_test(test_watch_gen),
 	    cmocka_unit_test(test_checkpoint_under_load),
 	    cmocka_unit_test(test_crash_kill),
 	};

@@ -773,6 +773,11 @@ test_cache_revocation(void **state)
 		assert_int_equal(call(e, tok, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_OK);
 		fx_resp_free(&r);
 	}
+	/* Commits that change no token record (a new token) keep the cache... */
+	free(mk(e, e->root, "create", "{\"policies\":[\"b\"]}", NULL));
+	assert_int_equal(call(e, tok, WRIT_OP_READ, "lookup-self", NULL, &r), WRIT_OK);
+	fx_resp_free(&r);
+	/* ...a revocation does not. */
 	snprintf(body, sizeof(body), "{\"token\":\"%s\"}", tok);
 	assert_int_equal(call(e, e->root, WRIT_OP_UPDATE, "revoke", body, &r), WRIT_OK);
 	if (r.store_seq != 0)
