@@ -1044,7 +1044,15 @@ conn_dispatch(struct conn *c)
 		c->state = C_HANDLER;
 		srv->fn(req, &c->resp, srv->arg);
 		if (c->state == C_DEFERRED) {
-			conn_reading(c, false);
+			/*
+			 * A plain connection keeps its read event while the
+			 * response waits for the disk: on_readable only
+			 * buffers (in the space left, as the request still
+			 * points into ibuf), which saves an epoll_ctl pair per
+			 * write.  TLS: the bufferevent stops reading.
+			 */
+			if (c->bev != NULL)
+				conn_reading(c, false);
 			return;
 		}
 		c->state = C_READING;
@@ -1185,8 +1193,15 @@ on_readable(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	while (c->rev_on) {
-		if (conn_ibuf_space(c, &space) != WRIT_OK)
+		if (c->state == C_DEFERRED) {
+			/* Only the free tail: the deferred request points into ibuf. */
+			if ((space = c->icap - c->ilen) == 0) {
+				conn_reading(c, false); /* on_wake turns it back on */
+				break;
+			}
+		} else if (conn_ibuf_space(c, &space) != WRIT_OK) {
 			break;
+		}
 		n = read(fd, c->ibuf + c->ilen, space);
 		if (n > 0) {
 			c->ilen += (size_t)n;

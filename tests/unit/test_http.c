@@ -1105,6 +1105,44 @@ test_pipelining(void **state)
 	cl_close(cl);
 }
 
+/*
+ * Requests that arrive while a response is deferred (the connection keeps
+ * reading into the free end of its buffer, and stops when that is full)
+ * are answered in order once it completes, including a body split across
+ * writes and more bytes than the buffer had free.
+ */
+static void
+test_pipelining_during_defer(void **state)
+{
+	struct client *cl = cl_open(fx.plain);
+	static char burst[64 * 1024];
+	char body[200 * 1024], want[64];
+	size_t len = 0;
+	int i;
+
+	(void)state;
+	cl_send(cl, "GET /defer HTTP/1.1\r\nHost: t\r\n\r\n", 0);
+	usleep(10 * 1000); /* the handler has deferred by now */
+	cl_send(cl, "PUT /echo?2 HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nab", 0);
+	usleep(5 * 1000);
+	cl_send(cl, "cde", 0);
+	for (i = 0; i < 1000; i++)
+		len += (size_t)snprintf(burst + len, sizeof(burst) - len,
+		    "GET /echo?n=%d HTTP/1.1\r\nHost: t\r\n\r\n", i);
+	assert_true(len > 16 * 1024 && len < sizeof(burst));
+	cl_send(cl, burst, len);
+	assert_int_equal(cl_response(cl, body, sizeof(body)), 200);
+	assert_string_equal(body, "deferred");
+	assert_int_equal(cl_response(cl, body, sizeof(body)), 200);
+	assert_string_equal(body, "PUT /echo?2 tls=0 spiffe=none token=- body=abcde");
+	for (i = 0; i < 1000; i++) {
+		snprintf(want, sizeof(want), "GET /echo?n=%d tls=0 spiffe=none token=- body=", i);
+		assert_int_equal(cl_response(cl, body, sizeof(body)), 200);
+		assert_string_equal(body, want);
+	}
+	cl_close(cl);
+}
+
 static void
 test_body_too_large(void **state)
 {
@@ -1502,6 +1540,7 @@ main(void)
 	    cmocka_unit_test(test_resp_helpers),
 	    cmocka_unit_test(test_keepalive),
 	    cmocka_unit_test(test_pipelining),
+	    cmocka_unit_test(test_pipelining_during_defer),
 	    cmocka_unit_test(test_body_too_large),
 	    cmocka_unit_test(test_headers_too_large),
 	    cmocka_unit_test(test_bad_request_closes),
