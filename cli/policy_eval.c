@@ -4,6 +4,7 @@
  * and output.
  *
  *   writ policy eval [-d FILE|DIR]... [-i FILE] [--format json|pretty]
+ *                    [--explain notes|fails|full|debug]
  *                    [--strict-builtin-errors] [--fail] [--fail-defined] QUERY
  *
  * -d takes .rego modules and .json/.yaml/.yml data files, or directories of
@@ -11,7 +12,9 @@
  * data, one found under a directory at that directory's path relative to the
  * -d argument.  The output is OPA's: {"result": [...]} (nothing when the
  * query is undefined), or {"errors": [{"message", "code", "location"}]} with
- * exit status 1; JSON indented by two spaces.
+ * exit status 1; JSON indented by two spaces.  --explain adds the trace:
+ * an "explanation" member, or with --format pretty its lines before the
+ * result (docs/REGO.md).
  */
 #include <err.h>
 #include <stdio.h>
@@ -28,6 +31,7 @@
 
 static const char eval_usage[] =
     "usage: writ policy eval [-d FILE|DIR]... [-i FILE] [--format json|pretty]\n"
+    "                        [--explain notes|fails|full|debug]\n"
     "                        [--strict-builtin-errors] [--fail] [--fail-defined] QUERY\n"
     "\n"
     "Evaluate QUERY against the Rego modules and data given with -d (like opa eval).\n";
@@ -120,8 +124,22 @@ print_pretty(const struct writ_buf *out)
 	json_decref(r);
 }
 
+/* Append ,"explanation":[...] unless there is none or it is empty (JSON, as opa omits it). */
+static writ_rc
+append_explanation(struct writ_buf *b, const struct writ_buf *expl)
+{
+	writ_rc rc;
+
+	if (expl == NULL || expl->len <= 2)
+		return WRIT_OK;
+	if ((rc = writ_buf_appends(b, b->len > 1 ? ",\"explanation\":" : "\"explanation\":")) !=
+	    WRIT_OK)
+		return rc;
+	return writ_buf_append(b, expl->ptr, expl->len);
+}
+
 static void
-print_error(const struct writ_rego_error *e)
+print_error(const struct writ_rego_error *e, const struct writ_buf *expl)
 {
 	struct writ_buf b;
 
@@ -134,7 +152,8 @@ print_error(const struct writ_rego_error *e)
 	        (writ_buf_appends(&b, ",\"location\":{\"file\":") != WRIT_OK ||
 	            writ_buf_append_json_str(&b, e->file, strlen(e->file)) != WRIT_OK ||
 	            writ_buf_appendf(&b, ",\"row\":%d,\"col\":%d}", e->row, e->col) != WRIT_OK)) ||
-	    writ_buf_appends(&b, "}]}") != WRIT_OK) {
+	    writ_buf_appends(&b, "}]") != WRIT_OK || append_explanation(&b, expl) != WRIT_OK ||
+	    writ_buf_appends(&b, "}") != WRIT_OK) {
 		warnx("out of memory");
 	} else {
 		print_indented(stdout, b.ptr, b.len);
@@ -144,8 +163,28 @@ print_error(const struct writ_rego_error *e)
 
 struct eval_args {
 	const char *input, *format, *query;
+	enum writ_rego_explain explain;
 	bool strict, fail, fail_defined;
 };
+
+/* --explain MODE or --explain=MODE at argv[*i]: 1 if it is one, -1 if its mode is bad, else 0. */
+static int
+explain_arg(struct eval_args *a, int argc, char **argv, int *i)
+{
+	const char *s = argv[*i], *mode;
+
+	if (strncmp(s, "--explain=", 10) == 0)
+		mode = s + 10;
+	else if (strcmp(s, "--explain") == 0 && *i + 1 < argc)
+		mode = argv[++*i];
+	else
+		return 0;
+	if (writ_rego_explain_parse(mode, &a->explain) != WRIT_OK) {
+		warnx("--explain: unknown mode \"%s\" (off, notes, fails, full, debug)", mode);
+		return -1;
+	}
+	return 1;
+}
 
 static int
 parse_args(struct policy_files *l, struct eval_args *a, int argc, char **argv)
@@ -154,8 +193,12 @@ parse_args(struct policy_files *l, struct eval_args *a, int argc, char **argv)
 
 	for (i = 1; i < argc; i++) {
 		const char *s = argv[i];
+		int x;
 
-		if ((strcmp(s, "-d") == 0 || strcmp(s, "--data") == 0) && i + 1 < argc) {
+		if ((x = explain_arg(a, argc, argv, &i)) != 0) {
+			if (x < 0)
+				return CLI_EXIT_USAGE;
+		} else if ((strcmp(s, "-d") == 0 || strcmp(s, "--data") == 0) && i + 1 < argc) {
 			if (policy_load(l, argv[++i]) != 0)
 				return CLI_EXIT_ERR;
 		} else if ((strcmp(s, "-i") == 0 || strcmp(s, "--input") == 0) && i + 1 < argc) {
@@ -195,6 +238,52 @@ print_stderr(void *arg, const char *file, int row, const char *msg)
 	fprintf(stderr, "%s\n", msg);
 }
 
+/* {"result": out, "explanation": expl}, each member left out when there is none (out NULL). */
+static writ_rc
+json_doc(struct writ_buf *doc, const struct writ_buf *out, const struct writ_buf *expl)
+{
+	writ_rc rc = writ_buf_appends(doc, "{");
+
+	if (rc == WRIT_OK && out != NULL)
+		rc = writ_buf_appends(doc, "\"result\":");
+	if (rc == WRIT_OK && out != NULL)
+		rc = writ_buf_append(doc, out->ptr, out->len);
+	if (rc == WRIT_OK)
+		rc = append_explanation(doc, expl);
+	if (rc == WRIT_OK)
+		rc = writ_buf_appends(doc, "}");
+	return rc;
+}
+
+/* The result (out: [] when undefined) and the explanation as --format asks; the exit status. */
+static int
+print_outcome(const struct eval_args *a, const struct writ_buf *out, const struct writ_buf *expl)
+{
+	bool undefined = out->len <= 2; /* [] */
+	struct writ_buf doc;
+
+	if (strcmp(a->format, "pretty") == 0) {
+		if (expl->len > 0)
+			fwrite(expl->ptr, 1, expl->len, stdout);
+		if (undefined)
+			puts("undefined");
+		else
+			print_pretty(out);
+	} else {
+		writ_buf_init(&doc, 0);
+		if (json_doc(&doc, undefined ? NULL : out, expl) != WRIT_OK) {
+			writ_buf_free(&doc);
+			warnx("out of memory");
+			return CLI_EXIT_ERR;
+		}
+		print_indented(stdout, doc.ptr, doc.len);
+		writ_buf_free(&doc);
+	}
+	if (undefined)
+		return a->fail ? CLI_EXIT_ERR : 0;
+	return a->fail_defined ? CLI_EXIT_ERR : 0;
+}
+
 /* Evaluate and print; the exit status. */
 static int
 run(struct policy_files *l, const struct eval_args *a)
@@ -203,13 +292,14 @@ run(struct policy_files *l, const struct eval_args *a)
 	struct writ_rego_eval_opts eo = {0};
 	struct writ_rego_bundle *bundle = NULL;
 	struct writ_rego_error e = {0};
-	struct writ_buf data, input, out;
+	struct writ_buf data, input, out, expl;
 	struct writ_err err = {0};
 	int rc = CLI_EXIT_ERR;
 
 	writ_buf_init(&data, 0);
 	writ_buf_init(&input, POLICY_MAX_FILE_LEN);
 	writ_buf_init(&out, 0);
+	writ_buf_init(&expl, 0);
 	if (writ_rego_data_merge(l->docs, l->ndocs, &data, &e) != WRIT_OK)
 		goto fail;
 	co.data_json = data.ptr;
@@ -225,38 +315,23 @@ run(struct policy_files *l, const struct eval_args *a)
 	eo.input_len = input.len;
 	eo.strict_builtin_errors = a->strict;
 	eo.print = print_stderr;
+	eo.explain = a->explain;
+	eo.explain_pretty = strcmp(a->format, "pretty") == 0;
+	eo.explanation = &expl;
 	if (writ_rego_eval(bundle, &eo, &out, &e) != WRIT_OK)
 		goto fail;
-	if (out.len <= 2) { /* [] : undefined */
-		puts(strcmp(a->format, "pretty") == 0 ? "undefined" : "{}");
-		rc = a->fail ? CLI_EXIT_ERR : 0;
-		goto out;
-	}
-	if (strcmp(a->format, "json") == 0) {
-		struct writ_buf doc;
-
-		writ_buf_init(&doc, 0);
-		if (writ_buf_appends(&doc, "{\"result\":") != WRIT_OK ||
-		    writ_buf_append(&doc, out.ptr, out.len) != WRIT_OK ||
-		    writ_buf_append(&doc, "}", 1) != WRIT_OK) {
-			writ_buf_free(&doc);
-			warnx("out of memory");
-			goto out;
-		}
-		print_indented(stdout, doc.ptr, doc.len);
-		writ_buf_free(&doc);
-	} else {
-		print_pretty(&out);
-	}
-	rc = a->fail_defined ? CLI_EXIT_ERR : 0;
+	rc = print_outcome(a, &out, &expl);
 	goto out;
 fail:
-	print_error(&e);
+	if (eo.explain_pretty && expl.len > 0)
+		fwrite(expl.ptr, 1, expl.len, stdout);
+	print_error(&e, eo.explain_pretty ? NULL : &expl);
 out:
 	writ_rego_bundle_free(bundle);
 	writ_buf_free(&data);
 	writ_buf_free(&input);
 	writ_buf_free(&out);
+	writ_buf_free(&expl);
 	return rc;
 }
 

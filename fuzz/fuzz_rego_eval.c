@@ -4,7 +4,10 @@
  * The input is a module, optionally followed by a line "---" and a query
  * (default "data"); the module is compiled and the query evaluated under
  * tight step, memory and time limits.  Besides not crashing, it checks that
- * a failed call leaves an error code and a successful one a JSON array.
+ * a failed call leaves an error code and a successful one a JSON array.  An
+ * input of odd length is evaluated again with an explain mode (chosen by the
+ * length) under small trace bounds: the explanation must be a JSON array, or
+ * text lines when pretty.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +17,33 @@
 #include "writ/rego.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The query of eo again with the explain mode the input's size picks. */
+static void
+explained(const struct writ_rego_bundle *b, struct writ_rego_eval_opts eo, size_t size)
+{
+	struct writ_rego_error err;
+	struct writ_buf out, expl;
+
+	eo.explain = (enum writ_rego_explain)(1 + size / 2 % 4);
+	eo.explain_pretty = size % 4 == 3;
+	eo.explain_max_events = 2000;
+	eo.explain_max_bytes = 256 << 10;
+	writ_buf_init(&out, 1 << 20);
+	writ_buf_init(&expl, 1 << 20);
+	eo.explanation = &expl;
+	if (writ_rego_eval(b, &eo, &out, &err) != WRIT_OK) {
+		if (err.code[0] == '\0')
+			abort();
+	} else if (!eo.explain_pretty &&
+	    (expl.ptr == NULL || expl.ptr[0] != '[' || expl.ptr[expl.len - 1] != ']')) {
+		abort();
+	} else if (eo.explain_pretty && expl.len > 0 && expl.ptr[expl.len - 1] != '\n') {
+		abort();
+	}
+	writ_buf_free(&out);
+	writ_buf_free(&expl);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -57,6 +87,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (out.ptr == NULL || out.ptr[0] != '[') {
 		abort();
 	}
+	if (size % 2 == 1)
+		explained(b, eo, size);
 	writ_buf_free(&out);
 	writ_rego_bundle_free(b);
 	free(text);

@@ -94,6 +94,30 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_compile(const struct writ_rego_compil
     struct writ_rego_bundle **out, struct writ_rego_error *err);
 WRIT_API void writ_rego_bundle_free(struct writ_rego_bundle *b);
 
+/*
+ * How much of an evaluation's trace to report, as `opa eval --explain`:
+ * NOTES keeps the notes of trace(msg) with the Enter and Redo events of the
+ * queries leading to each, FAILS the same for expressions that failed, FULL
+ * every event, DEBUG every event with the variables bound in its query.
+ * Without it (OFF) evaluation is not slowed: the evaluator tests one
+ * pointer per body and expression.  docs/REGO.md describes the events.
+ */
+enum writ_rego_explain {
+	WRIT_REGO_EXPLAIN_OFF = 0,
+	WRIT_REGO_EXPLAIN_NOTES,
+	WRIT_REGO_EXPLAIN_FAILS,
+	WRIT_REGO_EXPLAIN_FULL,
+	WRIT_REGO_EXPLAIN_DEBUG,
+};
+
+/*
+ * The explain mode named s ("off", "notes", "fails", "full", "debug") into
+ * *out.  Returns WRIT_OK, or WRIT_EINVAL for any other name (*out
+ * unchanged).  Thread safe.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_explain_parse(
+    const char *s, enum writ_rego_explain *out);
+
 struct writ_rego_eval_opts {
 	const char *query;      /* e.g. "data.authz.allow = x"; required by writ_rego_eval */
 	const char *input_json; /* the input document as JSON, or NULL */
@@ -110,6 +134,20 @@ struct writ_rego_eval_opts {
 	 */
 	void (*print)(void *arg, const char *file, int row, const char *msg);
 	void *print_arg;
+	/*
+	 * The trace (explain not OFF): appended to explanation (borrowed,
+	 * required then) once the query has run, whether it succeeded or
+	 * failed, as a JSON array of events or, explain_pretty, the lines `opa
+	 * eval --format pretty` prints.  At most explain_max_events events are
+	 * kept and explain_max_bytes bytes appended (0: 100,000 events, 16 MiB);
+	 * a trace cut short ends with a "Truncated" event saying how much is
+	 * missing.  trace(msg) reports to the trace only.
+	 */
+	enum writ_rego_explain explain;
+	bool explain_pretty;
+	struct writ_buf *explanation;
+	size_t explain_max_events;
+	size_t explain_max_bytes;
 };
 
 /*
@@ -119,7 +157,8 @@ struct writ_rego_eval_opts {
  * "bindings":{"x":...}} ("bindings" left out when there are no variables);
  * [] when the query is undefined.  Sets are printed as arrays in Rego's
  * order, objects with their keys sorted.  On failure err has the error and
- * result is unchanged.
+ * result is unchanged.  With o->explain, the trace is appended to
+ * o->explanation (WRIT_EINVAL when that is NULL), on failure too.
  */
 WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_eval(const struct writ_rego_bundle *b,
     const struct writ_rego_eval_opts *o, struct writ_buf *result, struct writ_rego_error *err);
@@ -144,8 +183,8 @@ WRIT_API void writ_rego_prepared_free(struct writ_rego_prepared *p);
 
 /*
  * Evaluate the prepared query p with the input, clock and limits of o
- * (o->query is ignored).  The result set is appended to result as for
- * writ_rego_eval, so a caller may reset one buffer and reuse it for every
+ * (o->query is ignored).  The result set (and any explanation) is appended
+ * as for writ_rego_eval, so a caller may reset one buffer and reuse it for every
  * decision; on failure result is left as it was (its capacity may have
  * grown) and err has the error.  Returns WRIT_OK, WRIT_ELIMIT (a limit:
  * eval_cancel_error), WRIT_EINVAL (the policy's error, or bad input),

@@ -19,6 +19,7 @@
 #include "rego/ast.h"
 #include "rego/eval.h"
 #include "rego/evpool.h"
+#include "rego/trace.h"
 #include "rego/value.h"
 
 /* Defaults for zero limits (docs/CONFIGURATION.md). */
@@ -360,6 +361,13 @@ single_expr(struct rego_ev *e, const struct rego_expr *x, struct rego_k k)
 	return rego_ev_term(e, x->term, (struct rego_k){single_k, &sa});
 }
 
+/* A traced single-value query: its one expression, as a body would run it. */
+static int
+single_traced(struct rego_ev *e, const struct rego_body *b, size_t i, struct rego_k k)
+{
+	return rego_trace_expr(e, b->exprs.v[i], single_expr, k);
+}
+
 static int
 input_k(struct rego_ev *e, void *arg, const struct rego_val *v)
 {
@@ -427,8 +435,14 @@ run_query(struct rego_ev *e, const struct writ_rego_prepared *p, struct writ_buf
 	/* Written straight into result, which is cut back to what it was on failure. */
 	rc = writ_buf_appends(result, "[");
 	if (rc == WRIT_OK) {
-		r = p->single ? single_expr(e, p->body->exprs.v[0], (struct rego_k){solution_k, &q})
-		              : rego_ev_body(e, p->body, 0, (struct rego_k){solution_k, &q});
+		struct rego_k k = {solution_k, &q};
+
+		if (!p->single)
+			r = rego_ev_query(e, p->body, k);
+		else if (REGO_TRACED(e))
+			r = rego_trace_body(e, p->body, single_traced, k);
+		else
+			r = single_expr(e, p->body->exprs.v[0], k);
 		if (r == EV_HALT)
 			rc = halt_rc(e->err);
 	}
@@ -475,6 +489,31 @@ stack_budget(uintptr_t here)
 		return 256 << 10;
 	left = here - (uintptr_t)addr;
 	return left > STACK_RESERVE + (64 << 10) ? left - STACK_RESERVE : 64 << 10;
+}
+
+/* Run the query traced; the trace goes to o->explanation whatever the outcome. */
+static writ_rc
+run_explained(struct rego_ev *e, const struct writ_rego_prepared *p,
+    const struct writ_rego_eval_opts *o, struct writ_buf *result)
+{
+	struct rego_trace *t = NULL;
+	writ_rc rc, wrc;
+
+	if (rego_trace_new(o, &t) != WRIT_OK) {
+		set_error(e->err, "eval_internal_error", "out of memory", "");
+		return WRIT_ENOMEM;
+	}
+	e->trace = t;
+	rc = run_query(e, p, result);
+	e->trace = NULL;
+	wrc = rego_trace_write(t, o->explain_pretty, o->explanation);
+	rego_trace_free(t);
+	if (rc == WRIT_OK && wrc != WRIT_OK) {
+		set_error(e->err, wrc == WRIT_ENOMEM ? "eval_internal_error" : "eval_cancel_error",
+		    "the explanation exceeds its size limit: ", writ_rc_name(wrc));
+		rc = wrc == WRIT_ENOMEM ? WRIT_ENOMEM : WRIT_ELIMIT;
+	}
+	return rc;
 }
 
 void
@@ -560,6 +599,11 @@ writ_rego_eval_prepared(const struct writ_rego_prepared *p, const struct writ_re
 		set_error(err, "invalid_argument", "no prepared query or no options", "");
 		return WRIT_EINVAL;
 	}
+	if (o->explain > WRIT_REGO_EXPLAIN_DEBUG ||
+	    (o->explain != WRIT_REGO_EXPLAIN_OFF && o->explanation == NULL)) {
+		set_error(err, "invalid_argument", "an explain mode without a buffer", "");
+		return WRIT_EINVAL;
+	}
 	b = p->b;
 	e.b = b;
 	e.err = err;
@@ -586,7 +630,8 @@ writ_rego_eval_prepared(const struct writ_rego_prepared *p, const struct writ_re
 		return WRIT_ENOMEM;
 	}
 	if ((rc = load_input(&e, o)) == WRIT_OK)
-		rc = run_query(&e, p, result);
+		rc = o->explain != WRIT_REGO_EXPLAIN_OFF ? run_explained(&e, p, o, result)
+		                                         : run_query(&e, p, result);
 	rego_evpool_put(pool, &e);
 	return rc;
 }

@@ -234,6 +234,8 @@ WRIT_MUST_CHECK writ_rc rego_ast_print_term(
 WRIT_MUST_CHECK writ_rc rego_fmt_module(const struct rego_module *m, struct writ_buf *out);
 /* A term or body in the same style (no trailing newline). */
 WRIT_MUST_CHECK writ_rc rego_fmt_term(const struct rego_term *t, struct writ_buf *out);
+/* An expression in the same style, on one line (for traces). */
+WRIT_MUST_CHECK writ_rc rego_fmt_expr(const struct rego_expr *x, struct writ_buf *out);
 
 /* qsort order of imports (struct rego_import *const *): path, alias, line. */
 int rego_import_cmp(const void *a, const void *b);

@@ -15,6 +15,7 @@
 #include "writ/base.h"
 
 #include "rego/eval.h"
+#include "rego/trace.h"
 
 static int expr_pos(struct rego_ev *e, const struct rego_expr *x, struct rego_k k);
 static int ev_expr(struct rego_ev *e, const struct rego_expr *x, struct rego_k k);
@@ -360,7 +361,7 @@ every_one(
 	    !(x->value->flags & REGO_TF_WILDCARD))
 		rc = rego_ev_bind(e, x->value->text, val);
 	if (rc == EV_OK)
-		rc = rego_ev_body(e, x->body, 0, (struct rego_k){stop_k, NULL});
+		rc = rego_ev_query(e, x->body, (struct rego_k){stop_k, NULL});
 	e->ntrail = mark;
 	if (rc == EV_STOP)
 		return EV_OK;
@@ -493,9 +494,20 @@ expr_plain(struct rego_ev *e, const struct rego_expr *x, struct rego_k k)
 	return found ? EV_OK : k.fn(e, k.arg, &rego_true_val);
 }
 
+/* ev_expr untraced: what the trace hook runs. */
+static int
+expr_with(struct rego_ev *e, const struct rego_expr *x, struct rego_k k)
+{
+	if (x->with.n > 0)
+		return rego_ev_with(e, x, expr_plain, k);
+	return expr_plain(e, x, k);
+}
+
 static int
 ev_expr(struct rego_ev *e, const struct rego_expr *x, struct rego_k k)
 {
+	if (REGO_TRACED(e))
+		return rego_trace_expr(e, x, expr_with, k);
 	if (x->with.n > 0)
 		return rego_ev_with(e, x, expr_plain, k);
 	return expr_plain(e, x, k);

@@ -152,6 +152,7 @@ enum {
 
 struct rego_ev;
 struct rego_callcache;
+struct rego_trace;
 
 /* A continuation: called once per solution with the value (or NULL). */
 struct rego_k {
@@ -220,7 +221,11 @@ struct rego_ev {
 	struct rego_callcache *calls; /* resolved call sites (eval_call.c; the thread's), or NULL */
 	void (*print)(void *arg, const char *file, int row, const char *msg); /* or NULL */
 	void *print_arg;
+	struct rego_trace *trace; /* explain (trace.c), or NULL */
 };
+
+/* Whether e is traced: the hooks of trace.h run only behind this one branch. */
+#define REGO_TRACED(e) __builtin_expect((e)->trace != NULL, 0)
 
 /*
  * Make *we an empty error without zeroing its 256-byte message: `= {0}` on
@@ -271,6 +276,20 @@ const struct rego_binding *rego_ev_lookup(const struct rego_ev *e, const char *n
 int rego_ev_first_k(struct rego_ev *e, void *arg, const struct rego_val *v);
 /* Evaluate a body; k gets NULL per solution. */
 int rego_ev_body(struct rego_ev *e, const struct rego_body *b, size_t i, struct rego_k k);
+/* A body runner (rego_ev_body) and the trace's wrapper of one (trace.c). */
+typedef int (*rego_ev_body_fn)(
+    struct rego_ev *e, const struct rego_body *b, size_t i, struct rego_k k);
+int rego_trace_body(
+    struct rego_ev *e, const struct rego_body *b, rego_ev_body_fn run, struct rego_k k);
+
+/* A whole body as a query of its own (a rule's, a comprehension's): traced when asked. */
+static inline int
+rego_ev_query(struct rego_ev *e, const struct rego_body *b, struct rego_k k)
+{
+	if (REGO_TRACED(e))
+		return rego_trace_body(e, b, rego_ev_body, k);
+	return rego_ev_body(e, b, 0, k);
+}
 /* Each value of a term. */
 int rego_ev_term(struct rego_ev *e, const struct rego_term *t, struct rego_k k);
 /* Unify term t with value v (declare: t's vars are new locals). */

@@ -2,15 +2,17 @@
 /*
  * Builtins that need the evaluator's state, implemented here rather than in
  * a builtin family: membership (`x in xs`, `k, v in xs`), walk (a relation:
- * walk(x, [path, value]) enumerates every node), print and trace (no sink
- * yet: they succeed), rego.metadata.*, opa.runtime, and http.send, which is
- * refused until policies are allowed to reach the network.
+ * walk(x, [path, value]) enumerates every node), trace (a Note in the
+ * explanation when one is recorded, else nothing), rego.metadata.*,
+ * opa.runtime, and http.send, which is refused until policies are allowed to
+ * reach the network.
  */
 #include <string.h>
 
 #include "writ/base.h"
 
 #include "rego/eval.h"
+#include "rego/trace.h"
 
 struct native {
 	const char *name;
@@ -154,6 +156,23 @@ http_send(struct rego_ev *e, const struct rego_term *call, const struct rego_val
 	    "http.send: outbound requests are disabled in this server");
 }
 
+/* trace(msg): true, and a Note when the evaluation is traced (OPA's builtinTrace). */
+static int
+native_trace(struct rego_ev *e, const struct rego_term *call, const struct rego_val *msg,
+    const struct rego_val **out)
+{
+	if (msg->type != REGO_STRING) {
+		if (!e->strict)
+			return EV_OK; /* undefined, as any builtin error */
+		return rego_ev_fail(e, "eval_type_error", &call->loc,
+		    "trace: operand 1 must be string but got %s", rego_type_name(msg));
+	}
+	if (REGO_TRACED(e))
+		rego_trace_note(e, &call->loc, msg);
+	*out = &rego_true_val;
+	return EV_OK;
+}
+
 int
 rego_ev_native(struct rego_ev *e, const char *name, const struct rego_term *call,
     const struct rego_val *const *args, size_t nargs, const struct rego_val **out)
@@ -165,7 +184,7 @@ rego_ev_native(struct rego_ev *e, const char *name, const struct rego_term *call
 	} else if (strcmp(name, "internal.member_3") == 0) {
 		*out = rego_bool(member3(args[0], args[1], args[2]));
 	} else if (strcmp(name, "trace") == 0) {
-		*out = &rego_true_val;
+		return native_trace(e, call, args[0], out);
 	} else if (strcmp(name, "opa.runtime") == 0) {
 		*out = &rego_empty_object_val;
 	} else if (strcmp(name, "rego.metadata.rule") == 0) {

@@ -274,7 +274,7 @@ args_next(struct rego_ev *e, struct args_arg *aa)
 	    aa->def->args.v[aa->i]->kind == REGO_T_TEMPLATE)
 		aa->i++; /* matched after the body */
 	if (aa->vals == NULL || aa->i == aa->def->args.n)
-		return rego_ev_body(e, aa->ac->r->body, 0, (struct rego_k){body_k, aa->ac});
+		return rego_ev_query(e, aa->ac->r->body, (struct rego_k){body_k, aa->ac});
 	return rego_ev_unify_tv(
 	    e, aa->def->args.v[aa->i], aa->vals[aa->i], true, (struct rego_k){args_k, aa});
 }

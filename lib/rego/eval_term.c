@@ -254,7 +254,7 @@ compr_term(struct rego_ev *e, const struct rego_term *t, struct rego_k k)
 	        : t->kind == REGO_T_SET_COMPR ? REGO_SET
 	                                      : REGO_OBJECT);
 	ca.b.strict = true;
-	rc = rego_ev_body(e, t->body, 0, (struct rego_k){compr_body_k, &ca});
+	rc = rego_ev_query(e, t->body, (struct rego_k){compr_body_k, &ca});
 	e->ntrail = mark;
 	if (rc != EV_OK)
 		return rc;

@@ -38,6 +38,7 @@ struct fmt {
 	bool ref_heads; /* some rule needs ref heads: print every head as a ref */
 	const struct rego_term *paren; /* a negative number to print in parentheses */
 	const struct rego_term *wrap;  /* an expression to print in parentheses */
+	bool flat; /* all on one line, whatever the source's lines (rego_fmt_expr) */
 };
 
 /* Precedence of list elements: only `|` and `k, v in xs` need parentheses there. */
@@ -371,7 +372,7 @@ f_elems(struct fmt *f, uint32_t open, struct rego_term *const *v, struct rego_te
 
 	for (i = 0; i < n; i++)
 		multi = multi || elem_line(v, i) > (i == 0 ? open : elem_line(v, i - 1));
-	multi = multi || (n > 0 && f_comments_within(f, open, close));
+	multi = !f->flat && (multi || (n > 0 && f_comments_within(f, open, close)));
 	if (multi) {
 		f_eol(f, open);
 		f->indent++;
@@ -414,7 +415,7 @@ f_compr_body(struct fmt *f, const struct rego_body *b, uint32_t head_line, uint3
 
 	for (i = 1; i < b->exprs.n; i++)
 		multi = multi || b->exprs.v[i]->loc.line > b->exprs.v[i - 1]->end_line;
-	multi = multi || f_comments_within(f, head_line, close);
+	multi = !f->flat && (multi || f_comments_within(f, head_line, close));
 	if (!multi) {
 		for (i = 0; i < b->exprs.n; i++) {
 			f_s(f, i > 0 ? "; " : " ");
@@ -532,7 +533,7 @@ f_every(struct fmt *f, const struct rego_expr *e)
 	f_term(f, e->domain, 2);
 	f_s(f, " {");
 	f_compr_body(f, b, e->loc.line, e->term_end_line);
-	if (b->exprs.n == 1 && b->exprs.v[0]->loc.line == e->loc.line)
+	if (f->flat || (b->exprs.n == 1 && b->exprs.v[0]->loc.line == e->loc.line))
 		f_s(f, " ");
 	f_s(f, "}");
 }
@@ -548,7 +549,7 @@ f_with(struct fmt *f, const struct rego_expr *e)
 	for (i = 0; i < e->with.n; i++) {
 		const struct rego_with *w = e->with.v[i];
 
-		if (w->loc.line > last) {
+		if (!f->flat && w->loc.line > last) {
 			if (!indented)
 				f->indent++;
 			indented = true;
@@ -890,5 +891,14 @@ rego_fmt_term(const struct rego_term *t, struct writ_buf *out)
 	struct fmt f = {.out = out};
 
 	f_term(&f, t, 0);
+	return f.rc;
+}
+
+writ_rc
+rego_fmt_expr(const struct rego_expr *x, struct writ_buf *out)
+{
+	struct fmt f = {.out = out, .flat = true};
+
+	f_expr(&f, x);
 	return f.rc;
 }

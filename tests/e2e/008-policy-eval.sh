@@ -71,6 +71,32 @@ REGO
 grep -qx 'user is alice missing is <undefined>' "$T/print.err" || fail "print output: $(cat "$T/print.err")"
 ok "print() writes its operands to stderr, <undefined> for an undefined one"
 
+cat >"$T/trace.rego" <<'REGO'
+package dbg
+
+import rego.v1
+
+t if {
+	trace("checking the user")
+	input.user == "alice"
+}
+REGO
+out=$("$WRIT" policy eval -d "$T/trace.rego" -i "$T/input.json" --explain notes 'data.dbg.t') \
+  || fail "eval --explain notes: $out"
+printf '%s' "$out" | jq -e '.result[0].expressions[0].value == true' >/dev/null \
+  || fail "--explain changed the result: $out"
+[ "$(printf '%s' "$out" | jq -c '[.explanation[] | [.op, .type, .node, .message]]')" = \
+  '[["Enter","body","data.dbg.t",null],["Enter","rule","data.dbg.t",null],["Note","",null,"checking the user"]]' ] \
+  || fail "notes explanation: $out"
+out=$("$WRIT" policy eval -d "$T/trace.rego" -i "$T/input.json" --format pretty --explain=full \
+  'data.dbg.t') || fail "eval --explain=full --format pretty: $out"
+printf '%s\n' "$out" | head -1 | grep -qE '^query:1 +Enter data\.dbg\.t$' || fail "pretty trace: $out"
+printf '%s\n' "$out" | grep -qE 'trace\.rego:6 +\| \| Note "checking the user"$' || fail "pretty note: $out"
+[ "$(printf '%s\n' "$out" | tail -1)" = true ] || fail "pretty result after the trace: $out"
+"$WRIT" policy eval -d "$T/trace.rego" 'data.dbg.t' 2>&1 | grep -q 'checking' && fail "trace() printed untraced"
+"$WRIT" policy eval --explain sideways 'true' >/dev/null 2>&1 && fail "a bad --explain mode was accepted"
+ok "policy eval --explain: notes in the JSON explanation, full as pretty lines before the result"
+
 out=$("$WRIT" policy test -v "$P") || fail "policy test: $out"
 printf '%s' "$out" | grep -q 'data.rbac.test_alice_reads: PASS' || fail "test output: $out"
 printf '%s' "$out" | grep -q '^PASS: 2/3' || fail "summary: $out"
