@@ -37,6 +37,7 @@ struct rego_bctx {
 	struct writ_arena *arena; /* results and temporaries */
 	const char *name;         /* the builtin being called, for messages */
 	int64_t now_ns;           /* time.now_ns() of this query (fixed per query) */
+	uint64_t deadline_ms;     /* writ_time_mono_ms() the evaluation must end by; 0: none */
 	bool strict;              /* strict builtin errors */
 	struct writ_rego_error *err;
 	void *eval; /* the evaluator's own state (print, trace, caches); opaque here */

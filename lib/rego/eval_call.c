@@ -173,6 +173,7 @@ call_builtin(struct rego_ev *e, struct call_arg *ca, const struct rego_val **out
 	    .arena = e->a,
 	    .name = ca->tg.bi->name,
 	    .now_ns = e->now_ns,
+	    .deadline_ms = e->deadline_ms,
 	    .strict = e->strict,
 	    .err = &berr,
 	    .eval = e,

@@ -207,15 +207,19 @@ parse_rule_body(struct parser *p, struct rego_rule *r)
 		       false;
 	if (r->contains || r->value != NULL)
 		return true;
-	if (!r->is_func && r->ref->items.n == 2 && !ref_ground(r->ref))
-		return rego_p_perr_at(p, WRIT_EPARSE, r->loc.line, r->loc.col,
-		           "`contains` keyword is required for partial set rules"),
-		       false;
 	if (r->ref->items.n == 1 || r->is_func)
 		return rego_p_perr_at(p, WRIT_EPARSE, r->loc.line, r->loc.col,
 		           "%s cannot be used for rule name", r->is_func ? "call" : "var"),
 		       false;
-	return true;
+	/*
+	 * A bare ref: OPA reads `a.b` as the partial set rule `a contains "b"`
+	 * and `a.b.c` as a rule with a generated value and body, then refuses both.
+	 */
+	return rego_p_perr_at(p, WRIT_EPARSE, r->loc.line, r->loc.col, "%s",
+	           r->ref->items.n == 2
+	               ? "`contains` keyword is required for partial set rules"
+	               : "rule must have value assignment and/or body declaration"),
+	       false;
 }
 
 /* A copy of r's head for an else branch or a further body. */

@@ -35,6 +35,9 @@ now_ns(void)
 	return sec * 1000000000LL + nsec;
 }
 
+/* now_ns() read once for the case being replayed: one query sees one time. */
+static int64_t case_now_ns;
+
 /* Each test's arena, made and freed by rfx_setup and rfx_teardown. */
 #define A rfx_arena
 
@@ -274,7 +277,7 @@ run_call(const struct rego_val *st, struct env *env, bool strict, struct writ_re
 	const struct rego_builtin *b = rego_builtin_lookup(name->u.s, name->len);
 	const struct rego_val *args[8], *out = NULL;
 	struct rego_bctx c = {
-	    .arena = A, .name = name->u.s, .now_ns = now_ns(), .strict = strict, .err = e};
+	    .arena = A, .name = name->u.s, .now_ns = case_now_ns, .strict = strict, .err = e};
 	bool defined;
 	unsigned i;
 	enum rego_bres r;
@@ -308,6 +311,7 @@ run_case(const struct rego_val *cs, bool strict, const struct rego_val **headv,
 	struct env env = {.n = 0};
 	size_t i;
 
+	case_now_ns = now_ns();
 	for (i = 0; i < steps->len; i++) {
 		const struct rego_val *st = steps->u.elems[i], *bind, *v;
 		enum outcome o;

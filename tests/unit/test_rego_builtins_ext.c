@@ -1341,6 +1341,37 @@ test_time_extra(void **state)
 	CHECK("time.weekday", "\"Thursday\"", "0");
 	CHECK("time.add_date", "86400000000000", "0", "0", "0", "1");
 	CHECK("time.diff", "[0, 0, 0, 0, 1, 1]", "61000000000", "0");
+	CHECK("test.sleep", "null", "\"1ms\"");
+	CHECK("test.sleep", "null", "\"-1h\"");
+	CHECK("test.sleep", "!time: invalid duration \"1d\"", "\"1d\"");
+	CHECK("test.sleep", "!operand 1 must be string but got number", "1");
+}
+
+/* test.sleep stops at the evaluation's deadline instead of outlasting it. */
+static void
+test_sleep_deadline(void **state)
+{
+	const struct rego_builtin *b = rego_builtin_lookup("test.sleep", 10);
+	const struct rego_val *arg[1], *out = NULL;
+	struct writ_rego_error err;
+	struct rego_bctx c = {.arena = A, .name = "test.sleep", .err = &err};
+	uint64_t t0;
+
+	(void)state;
+	assert_non_null(b);
+	memset(&err, 0, sizeof(err));
+	arg[0] = rfx_json("\"1h\"", 4);
+	c.deadline_ms = writ_time_mono_ms() + 1000;
+	t0 = writ_time_mono_ms();
+	assert_int_equal(b->fn(&c, arg, &out), REGO_B_ERR);
+	assert_string_equal(err.code, "eval_cancel_error");
+	assert_true(writ_time_mono_ms() - t0 < 500);
+	/* A sleep that ends before the deadline sleeps. */
+	arg[0] = rfx_json("\"20ms\"", 6);
+	t0 = writ_time_mono_ms();
+	assert_int_equal(b->fn(&c, arg, &out), REGO_B_OK);
+	assert_true(writ_time_mono_ms() - t0 >= 19);
+	assert_int_equal(out->type, REGO_NULL);
 }
 
 static void
@@ -1405,6 +1436,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_conformance, rfx_setup, rfx_teardown),
 	    cmocka_unit_test_setup_teardown(test_time_extra, rfx_setup, rfx_teardown),
+	    cmocka_unit_test_setup_teardown(test_sleep_deadline, rfx_setup, rfx_teardown),
 	    cmocka_unit_test_setup_teardown(test_net_uuid_extra, rfx_setup, rfx_teardown),
 	    cmocka_unit_test_setup_teardown(test_yaml, rfx_setup, rfx_teardown),
 	    cmocka_unit_test_setup_teardown(test_crypto_extra, rfx_setup, rfx_teardown),

@@ -248,7 +248,6 @@ test_rules(void **state)
 	    {MOD "p[x] := y if true", "(rule (ref p x) (value y) (body (expr true)))"},
 	    {MOD "p[x] if true", "(rule (ref p x) (body (expr true)))"},
 	    {MOD "a.b.c := 1", "(rule (ref a \"b\" \"c\") (value 1))"},
-	    {MOD "a.b.c", "(rule (ref a \"b\" \"c\"))"},
 	    {MOD "a[\"b\"].c if true", "(rule (ref a \"b\" \"c\") (body (expr true)))"},
 	    {MOD "f(x) := x + 1", "(rule (ref f) (args x) (value (call (ref plus) x 1)))"},
 	    {MOD "f(x, [y]) := y if x",
@@ -456,6 +455,9 @@ test_errors(void **state)
 	    {MOD "p[x] {\n\tx = 1\n}", "2:1: `if` keyword is required before rule body"},
 	    {MOD "p[x]", "2:1: `contains` keyword is required for partial set rules"},
 	    {MOD "p", "2:1: var cannot be used for rule name"},
+	    {MOD "a.b", "2:1: `contains` keyword is required for partial set rules"},
+	    {MOD "a.b.c", "2:1: rule must have value assignment and/or body declaration"},
+	    {MOD "a.b[x]", "2:1: rule must have value assignment and/or body declaration"},
 	    {MOD "p if {\n\tx := [1, 2\n\ty := 3\n}",
 	        "4:2: unexpected ident token: expected \",\" "
 	        "or \"]\""},

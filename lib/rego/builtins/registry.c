@@ -44,6 +44,7 @@ static const struct rego_builtin_family *const families[] = {
 	&rego_family_x509_keys,
 	&rego_family_graphql,
 	&rego_family_graph,
+	&rego_family_regoast,
 };
 
 static const struct rego_builtin **sorted;

@@ -9,10 +9,16 @@
  * Instants are (seconds, nanoseconds) pairs so that the whole int64
  * nanosecond range and Go's year range fit without overflow; results
  * outside int64 nanoseconds are "time outside of valid range".
+ *
+ * test.sleep is here too, for the duration parser: it sleeps within the
+ * evaluation's time limit (a sleep that would end past the deadline fails at
+ * once with eval_cancel_error rather than holding the thread).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "ext_int.h"
 
@@ -1180,6 +1186,31 @@ bi_parse_duration_ns(
 	return ext_int(c, ns, out);
 }
 
+/* test.sleep(duration): null after the duration; OPA's topdown test.sleep. */
+static enum rego_bres
+bi_sleep(struct rego_bctx *c, const struct rego_val *const *args, const struct rego_val **out)
+{
+	struct timespec ts;
+	uint64_t now;
+	int64_t ns;
+
+	if (args[0]->type != REGO_STRING)
+		return rego_berr_operand(c, 1, "string", args[0]);
+	if (args[0]->len > TIME_MAX_TEXT || !parse_duration(args[0]->u.s, args[0]->len, &ns))
+		return rego_berr(c, "time: invalid duration \"%.*s\"",
+		    args[0]->len > 200 ? 200 : (int)args[0]->len, args[0]->u.s);
+	now = writ_time_mono_ms();
+	if (ns > 0 && c->deadline_ms != 0 &&
+	    (now >= c->deadline_ms || (uint64_t)ns / 1000000 >= c->deadline_ms - now))
+		return ext_err_code(c, "eval_cancel_error", "evaluation exceeded its time limit");
+	ts.tv_sec = ns > 0 ? (time_t)(ns / 1000000000) : 0;
+	ts.tv_nsec = ns > 0 ? (long)(ns % 1000000000) : 0;
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+	*out = &rego_null_val;
+	return REGO_B_OK;
+}
+
 static enum rego_bres
 civil_arg(struct rego_bctx *c, const struct rego_val *a, struct civil *t)
 {
@@ -1330,6 +1361,7 @@ bi_format(struct rego_bctx *c, const struct rego_val *const *args, const struct 
 }
 
 static const struct rego_builtin time_builtins[] = {
+    {"test.sleep", 1, bi_sleep, 0},
     {"time.add_date", 4, bi_add_date, 0},
     {"time.clock", 1, bi_clock, 0},
     {"time.date", 1, bi_date, 0},
