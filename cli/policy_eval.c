@@ -5,7 +5,8 @@
  *
  *   writ policy eval [-d FILE|DIR]... [-i FILE] [--format json|pretty]
  *                    [--explain notes|fails|full|debug]
- *                    [--strict-builtin-errors] [--fail] [--fail-defined] QUERY
+ *                    [--strict-builtin-errors] [--fail] [--fail-defined]
+ *                    [--http-send-allow HOST]... [--http-send-timeout DUR] QUERY
  *
  * -d takes .rego modules and .json/.yaml/.yml data files, or directories of
  * them, as `opa eval` does: a data file given by name lands at the root of
@@ -14,7 +15,8 @@
  * query is undefined), or {"errors": [{"message", "code", "location"}]} with
  * exit status 1; JSON indented by two spaces.  --explain adds the trace:
  * an "explanation" member, or with --format pretty its lines before the
- * result (docs/REGO.md).
+ * result (docs/REGO.md).  http.send is refused unless --http-send-allow
+ * names the hosts it may reach (policy_http.c).
  */
 #include <err.h>
 #include <stdio.h>
@@ -32,9 +34,13 @@
 static const char eval_usage[] =
     "usage: writ policy eval [-d FILE|DIR]... [-i FILE] [--format json|pretty]\n"
     "                        [--explain notes|fails|full|debug]\n"
-    "                        [--strict-builtin-errors] [--fail] [--fail-defined] QUERY\n"
+    "                        [--strict-builtin-errors] [--fail] [--fail-defined]\n"
+    "                        [--http-send-allow HOST]... [--http-send-timeout DUR] QUERY\n"
     "\n"
-    "Evaluate QUERY against the Rego modules and data given with -d (like opa eval).\n";
+    "Evaluate QUERY against the Rego modules and data given with -d (like opa eval).\n"
+    "http.send is refused unless --http-send-allow names a host it may reach (a name,\n"
+    "an address, *.example.com, or * for any); --http-send-timeout bounds each request\n"
+    "(default 5s).\n";
 
 
 /* Print compact JSON text indented by two spaces, as opa does; strings are copied as they are. */
@@ -165,6 +171,7 @@ struct eval_args {
 	const char *input, *format, *query;
 	enum writ_rego_explain explain;
 	bool strict, fail, fail_defined;
+	struct policy_http http;
 };
 
 /* --explain MODE or --explain=MODE at argv[*i]: 1 if it is one, -1 if its mode is bad, else 0. */
@@ -189,7 +196,7 @@ explain_arg(struct eval_args *a, int argc, char **argv, int *i)
 static int
 parse_args(struct policy_files *l, struct eval_args *a, int argc, char **argv)
 {
-	int i;
+	int i, r;
 
 	for (i = 1; i < argc; i++) {
 		const char *s = argv[i];
@@ -197,6 +204,9 @@ parse_args(struct policy_files *l, struct eval_args *a, int argc, char **argv)
 
 		if ((x = explain_arg(a, argc, argv, &i)) != 0) {
 			if (x < 0)
+				return CLI_EXIT_USAGE;
+		} else if ((r = policy_http_flag(&a->http, argc, argv, &i)) != 0) {
+			if (r < 0)
 				return CLI_EXIT_USAGE;
 		} else if ((strcmp(s, "-d") == 0 || strcmp(s, "--data") == 0) && i + 1 < argc) {
 			if (policy_load(l, argv[++i]) != 0)
@@ -225,7 +235,7 @@ parse_args(struct policy_files *l, struct eval_args *a, int argc, char **argv)
 		fprintf(stderr, "%s", eval_usage);
 		return CLI_EXIT_USAGE;
 	}
-	return 0;
+	return policy_http_setup(&a->http) == 0 ? 0 : CLI_EXIT_USAGE;
 }
 
 /* print() in policies goes to stderr, as with opa eval. */
@@ -318,6 +328,7 @@ run(struct policy_files *l, const struct eval_args *a)
 	eo.explain = a->explain;
 	eo.explain_pretty = strcmp(a->format, "pretty") == 0;
 	eo.explanation = &expl;
+	policy_http_apply(&a->http, &eo);
 	if (writ_rego_eval(bundle, &eo, &out, &e) != WRIT_OK)
 		goto fail;
 	rc = print_outcome(a, &out, &expl);
@@ -344,6 +355,7 @@ cli_policy_eval(int argc, char **argv)
 
 	if ((rc = parse_args(&l, &a, argc, argv)) == 0)
 		rc = run(&l, &a);
+	policy_http_free(&a.http);
 	policy_files_free(&l);
 	return rc;
 }

@@ -2,7 +2,8 @@
 /*
  * `writ policy test`: run the test_ rules of Rego files like `opa test`.
  *
- *   writ policy test [-v] [--run REGEX] [--bench] FILE|DIR...
+ *   writ policy test [-v] [--run REGEX] [--bench] [--http-send-allow HOST]...
+ *                    [--http-send-timeout DUR] FILE|DIR...
  *
  * Every rule whose name starts with test_ is a test; it passes when it is
  * true, fails when it is false or undefined, and errors when its evaluation
@@ -11,7 +12,9 @@
  * The output follows opa test: failures (or, with -v, every test) grouped
  * by file with their durations, then PASS/FAIL/ERROR/SKIPPED counts; the
  * exit status is 0 only when every test passes.  --bench runs each test for
- * about a second and prints nanoseconds per evaluation.
+ * about a second and prints nanoseconds per evaluation.  http.send is
+ * refused unless --http-send-allow names the hosts it may reach; the tests
+ * then share one inter-query cache.
  */
 #include <regex.h>
 #include <stdio.h>
@@ -47,9 +50,13 @@ struct tests {
 };
 
 static const char test_usage[] =
-    "usage: writ policy test [-v] [--run REGEX] [--bench] FILE|DIR...\n"
+    "usage: writ policy test [-v] [--run REGEX] [--bench] [--http-send-allow HOST]...\n"
+    "                        [--http-send-timeout DUR] FILE|DIR...\n"
     "\n"
-    "Run the test_ rules of the Rego files given (like opa test).\n";
+    "Run the test_ rules of the Rego files given (like opa test).\n"
+    "http.send is refused unless --http-send-allow names a host it may reach (a name,\n"
+    "an address, *.example.com, or * for any); --http-send-timeout bounds each request\n"
+    "(default 5s).\n";
 
 /* Append "data.<package>" for m to b. */
 static writ_rc
@@ -167,7 +174,7 @@ print_stderr(void *arg, const char *file, int row, const char *msg)
 
 /* Run one test once: its outcome, and the error text when it errs. */
 static enum outcome
-run_one(const struct writ_rego_bundle *b, struct test *t)
+run_one(const struct writ_rego_bundle *b, struct test *t, const struct policy_http *h)
 {
 	struct writ_rego_eval_opts eo = {.query = t->name, .print = print_stderr};
 	struct writ_rego_error e = {0};
@@ -175,6 +182,7 @@ run_one(const struct writ_rego_bundle *b, struct test *t)
 	enum outcome res;
 
 	writ_buf_init(&out, 0);
+	policy_http_apply(h, &eo);
 	if (writ_rego_eval(b, &eo, &out, &e) != WRIT_OK) {
 		writ_rego_error_format(&e, t->err, sizeof(t->err));
 		res = T_ERROR;
@@ -238,7 +246,7 @@ report(const struct tests *ts, bool verbose)
 
 /* --bench: about a second of evaluations per test. */
 static void
-bench(const struct writ_rego_bundle *b, struct tests *ts)
+bench(const struct writ_rego_bundle *b, struct tests *ts, const struct policy_http *h)
 {
 	size_t i;
 
@@ -254,6 +262,7 @@ bench(const struct writ_rego_bundle *b, struct tests *ts)
 
 		if (t->todo)
 			continue;
+		policy_http_apply(h, &eo);
 		if (writ_rego_prepare(b, t->name, &p, &e) != WRIT_OK) {
 			printf("%-60s error: %s\n", t->name, e.message);
 			continue;
@@ -292,15 +301,21 @@ cli_policy_test(int argc, char **argv)
 	struct writ_rego_bundle *b = NULL;
 	struct writ_rego_error e = {0};
 	struct writ_buf data;
+	struct policy_http http = {0};
 	const char *run = NULL;
 	bool verbose = false, do_bench = false;
 	regex_t re;
 	size_t i, bad = 0;
-	int k, rc = CLI_EXIT_ERR, nargs = 0;
+	int k, r, rc = CLI_EXIT_ERR, nargs = 0;
 
 	writ_buf_init(&data, 0);
 	for (k = 1; k < argc; k++) {
-		if (strcmp(argv[k], "-v") == 0 || strcmp(argv[k], "--verbose") == 0) {
+		if ((r = policy_http_flag(&http, argc, argv, &k)) != 0) {
+			if (r < 0) {
+				rc = CLI_EXIT_USAGE;
+				goto out;
+			}
+		} else if (strcmp(argv[k], "-v") == 0 || strcmp(argv[k], "--verbose") == 0) {
 			verbose = true;
 		} else if ((strcmp(argv[k], "-r") == 0 || strcmp(argv[k], "--run") == 0) && k + 1 < argc) {
 			run = argv[++k];
@@ -308,7 +323,8 @@ cli_policy_test(int argc, char **argv)
 			do_bench = true;
 		} else if (argv[k][0] == '-') {
 			fprintf(stderr, "%s", test_usage);
-			return CLI_EXIT_USAGE;
+			rc = CLI_EXIT_USAGE;
+			goto out;
 		} else {
 			if (policy_load(&l, argv[k]) != 0)
 				goto out;
@@ -317,7 +333,12 @@ cli_policy_test(int argc, char **argv)
 	}
 	if (nargs == 0) {
 		fprintf(stderr, "%s", test_usage);
-		return CLI_EXIT_USAGE;
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (policy_http_setup(&http) != 0) {
+		rc = CLI_EXIT_USAGE;
+		goto out;
 	}
 	if (run != NULL && regcomp(&re, run, REG_EXTENDED | REG_NOSUB) != 0) {
 		fprintf(stderr, "writ policy test: bad --run expression: %s\n", run);
@@ -332,14 +353,14 @@ cli_policy_test(int argc, char **argv)
 	if (writ_rego_compile(&co, &b, &e) != WRIT_OK)
 		goto fail;
 	if (do_bench) {
-		bench(b, &ts);
+		bench(b, &ts, &http);
 		rc = 0;
 		goto out_re;
 	}
 	for (i = 0; i < ts.n; i++) {
 		uint64_t t0 = writ_time_mono_ns();
 
-		ts.v[i].res = ts.v[i].todo ? T_SKIP : run_one(b, &ts.v[i]);
+		ts.v[i].res = ts.v[i].todo ? T_SKIP : run_one(b, &ts.v[i], &http);
 		ts.v[i].ns = writ_time_mono_ns() - t0;
 		bad += ts.v[i].res == T_FAIL || ts.v[i].res == T_ERROR;
 	}
@@ -359,6 +380,7 @@ out:
 	writ_rego_bundle_free(b);
 	writ_buf_free(&data);
 	writ_free(ts.v);
+	policy_http_free(&http);
 	policy_files_free(&l);
 	return rc;
 }

@@ -118,6 +118,53 @@ enum writ_rego_explain {
 WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_explain_parse(
     const char *s, enum writ_rego_explain *out);
 
+/*
+ * http.send: outbound HTTP from policies.  Without this (NULL, or enabled
+ * false) every http.send call is refused with eval_builtin_error
+ * "http.send: outbound requests are disabled in this server", so that no
+ * policy reaches the network unless the operator says so.  When enabled, a
+ * request may go only to an http or https URL whose host is allowed, and it
+ * is bounded in time and size.  docs/CONFIGURATION.md has the defaults for
+ * zero fields, docs/REGO.md the behaviour.  The structure is only read:
+ * one may serve any number of evaluations on any threads at once.
+ */
+struct writ_rego_http_cache;
+
+#define WRIT_REGO_HTTP_TIMEOUT_MS     ((uint64_t)5000)
+#define WRIT_REGO_HTTP_MAX_TIMEOUT_MS ((uint64_t)30000)
+#define WRIT_REGO_HTTP_MAX_BODY       ((size_t)1 << 20)
+
+struct writ_rego_http {
+	bool enabled;
+	/*
+	 * Hosts requests may go to (borrowed): a name or IP address matched
+	 * exactly, ignoring case ("api.example.com", "10.0.0.7", "::1"),
+	 * "*.example.com" for any name under example.com (not example.com
+	 * itself, never an IP address), or "*" for any host.  None: every
+	 * request is refused.
+	 * Redirects are checked against the list too.
+	 */
+	const char *const *allow_hosts;
+	size_t nallow_hosts;
+	uint64_t timeout_ms;     /* a request's timeout when it gives none; 0: 5 s */
+	uint64_t max_timeout_ms; /* cap on a request's own timeout; 0: 30 s */
+	size_t max_body_bytes;   /* largest response body; 0: 1 MiB; larger is an error */
+	/* The inter-query cache (cache / force_cache requests), or NULL: none. */
+	struct writ_rego_http_cache *cache;
+};
+
+/*
+ * An inter-query cache of http.send responses, shared by every evaluation
+ * given it, on any thread (it has its own lock).  At most max_entries
+ * responses (0: 1,024) and max_bytes bytes of them (0: 16 MiB); the least
+ * recently used go first.  *out gets the cache on WRIT_OK; WRIT_ENOMEM.
+ * Free it with writ_rego_http_cache_free once no evaluation uses it
+ * (NULL is accepted).
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_http_cache_new(
+    size_t max_entries, size_t max_bytes, struct writ_rego_http_cache **out);
+WRIT_API void writ_rego_http_cache_free(struct writ_rego_http_cache *c);
+
 struct writ_rego_eval_opts {
 	const char *query;      /* e.g. "data.authz.allow = x"; required by writ_rego_eval */
 	const char *input_json; /* the input document as JSON, or NULL */
@@ -148,6 +195,12 @@ struct writ_rego_eval_opts {
 	struct writ_buf *explanation;
 	size_t explain_max_events;
 	size_t explain_max_bytes;
+	/*
+	 * http.send's configuration (borrowed; it and its cache must outlive
+	 * the evaluation), or NULL: refused.  The evaluation's time limit
+	 * bounds a request in flight too.
+	 */
+	const struct writ_rego_http *http;
 };
 
 /*

@@ -615,6 +615,7 @@ writ_rego_eval_prepared(const struct writ_rego_prepared *p, const struct writ_re
 	e.strict = o->strict_builtin_errors;
 	e.print = o->print;
 	e.print_arg = o->print_arg;
+	e.http = o->http;
 	e.max_steps = o->limits.max_steps ? o->limits.max_steps : DEFAULT_MAX_STEPS;
 	e.deadline_ms = writ_time_mono_ms() +
 	    (o->limits.timeout_ms ? o->limits.timeout_ms : DEFAULT_TIMEOUT_MS);

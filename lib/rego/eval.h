@@ -153,6 +153,7 @@ enum {
 struct rego_ev;
 struct rego_callcache;
 struct rego_trace;
+struct rego_http_memo;
 
 /* A continuation: called once per solution with the value (or NULL). */
 struct rego_k {
@@ -222,6 +223,8 @@ struct rego_ev {
 	void (*print)(void *arg, const char *file, int row, const char *msg); /* or NULL */
 	void *print_arg;
 	struct rego_trace *trace; /* explain (trace.c), or NULL */
+	const struct writ_rego_http *http; /* http.send's configuration, or NULL: refused */
+	struct rego_http_memo *http_memo;  /* http.send's results in this query (http_send.c) */
 };
 
 /* Whether e is traced: the hooks of trace.h run only behind this one branch. */

@@ -4,8 +4,9 @@
  * a builtin family: membership (`x in xs`, `k, v in xs`), walk (a relation:
  * walk(x, [path, value]) enumerates every node), trace (a Note in the
  * explanation when one is recorded, else nothing), rego.metadata.*,
- * opa.runtime, and http.send, which is refused until policies are allowed to
- * reach the network.
+ * opa.runtime, and http.send: its request object checked here as OPA checks
+ * it, then refused unless the evaluation's caller enabled it (struct
+ * writ_rego_http), which hands it to http_send.c.
  */
 #include <string.h>
 
@@ -13,6 +14,7 @@
 
 #include "rego/eval.h"
 #include "rego/trace.h"
+#include "rego/http_send.h"
 
 struct native {
 	const char *name;
@@ -121,9 +123,10 @@ http_keyset_err(
 	return rc;
 }
 
-/* http.send: check the request as OPA does, then refuse it. */
+/* http.send: check the request's keys as OPA does, then refuse it or send it. */
 static int
-http_send(struct rego_ev *e, const struct rego_term *call, const struct rego_val *req)
+http_send(struct rego_ev *e, const struct rego_term *call, const struct rego_val *req,
+    const struct rego_val **out)
 {
 	static const char *const required[] = {"method", "url"};
 	struct rego_builder bad, missing;
@@ -152,8 +155,10 @@ http_send(struct rego_ev *e, const struct rego_term *call, const struct rego_val
 	}
 	if (missing.n > 0)
 		return http_keyset_err(e, call, "missing required request parameters(s)", &missing);
-	return rego_ev_fail(e, "eval_builtin_error", &call->loc,
-	    "http.send: outbound requests are disabled in this server");
+	if (e->http == NULL || !e->http->enabled)
+		return rego_ev_fail(e, "eval_builtin_error", &call->loc,
+		    "http.send: outbound requests are disabled in this server");
+	return rego_http_send(e, call, req, out);
 }
 
 /* trace(msg): true, and a Note when the evaluation is traced (OPA's builtinTrace). */
@@ -192,7 +197,7 @@ rego_ev_native(struct rego_ev *e, const char *name, const struct rego_term *call
 	} else if (strcmp(name, "rego.metadata.chain") == 0) {
 		return rego_ev_meta_chain(e, out);
 	} else if (strcmp(name, "http.send") == 0) {
-		return http_send(e, call, args[0]);
+		return http_send(e, call, args[0], out);
 	} else {
 		return -1;
 	}

@@ -28,4 +28,12 @@ extern const struct rego_builtin_family rego_family_graph;
 bool rego_yaml_to_value(struct rego_bctx *c, const char *s, size_t len, const struct rego_val **out,
     char *msg, size_t msglen);
 
+/*
+ * Go's time.ParseDuration ("1h30m", "250ms", "-1.5s") in nanoseconds, as
+ * time.parse_duration_ns reads it; false when (s, len) is no duration or
+ * overflows.  Also used by http.send's timeout and writ policy's
+ * --http-send-timeout.
+ */
+bool rego_go_duration(const char *s, size_t len, int64_t *out);
+
 #endif /* WRIT_LIB_REGO_BUILTINS_FAMILIES_EXT_H */

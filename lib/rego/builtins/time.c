@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "ext_int.h"
+#include "families_ext.h"
 
 /* Longest layout or value accepted (Go has no limit; these are far above real use). */
 #define TIME_MAX_TEXT 4096
@@ -1170,6 +1171,12 @@ parse_duration(const char *s, size_t len, int64_t *out)
 		return false;
 	*out = neg ? (int64_t)(0 - total) : (int64_t)total;
 	return true;
+}
+
+bool
+rego_go_duration(const char *s, size_t len, int64_t *out)
+{
+	return len <= TIME_MAX_TEXT && parse_duration(s, len, out);
 }
 
 static enum rego_bres
