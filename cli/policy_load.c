@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Loading modules and data files for writ policy eval and test (policy_load.h). */
-#include <sys/stat.h>
-#include <dirent.h>
 #include <err.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "writ/policy.h"
+
 #include "client.h"
 #include "policy_load.h"
 
-#define MAX_FILES    10000
-#define MAX_DEPTH    32
+#define MAX_FILES 10000
 
 static bool
 ends_with(const char *s, const char *suffix)
@@ -71,70 +70,35 @@ load_file(struct policy_files *l, const char *path, const char *dpath)
 	return l->docs[l->ndocs - 1].name != NULL && l->docs[l->ndocs - 1].path != NULL ? 0 : -1;
 }
 
-static int walk_dir(const char *dir, const char *rel, int depth, policy_file_fn fn, void *arg);
+/* policy_walk over writ_policy_walk: the CLI's callbacks return 0 or -1 and errors are printed. */
+struct cli_walk {
+	policy_file_fn fn;
+	void *arg;
+};
 
-static int
-walk_entry(const char *dir, const char *rel, const char *name, int depth, policy_file_fn fn,
-    void *arg)
+static writ_rc
+walk_file(const char *path, const char *rel, bool named, void *arg)
 {
-	struct writ_buf path, sub;
-	struct stat st;
-	int rc = -1;
+	struct cli_walk *w = arg;
 
-	writ_buf_init(&path, 0);
-	writ_buf_init(&sub, 0);
-	if (writ_buf_appendf(&path, "%s/%s", dir, name) != WRIT_OK ||
-	    writ_buf_appendf(&sub, "%s%s%s", rel, rel[0] ? "/" : "", name) != WRIT_OK)
-		warnx("%s/%s: out of memory", dir, name);
-	else if (stat(path.ptr, &st) != 0)
-		warn("%s", path.ptr);
-	else if (S_ISDIR(st.st_mode))
-		rc = walk_dir(path.ptr, sub.ptr, depth + 1, fn, arg);
-	else
-		rc = S_ISREG(st.st_mode) ? fn(path.ptr, rel, false, arg) : 0;
-	writ_buf_free(&path);
-	writ_buf_free(&sub);
-	return rc;
+	return w->fn(path, rel, named, w->arg) == 0 ? WRIT_OK : WRIT_EINVAL;
 }
 
-/* The entries of dir in name order; rel is its path under the walk's root. */
-static int
-walk_dir(const char *dir, const char *rel, int depth, policy_file_fn fn, void *arg)
+static void
+walk_error(const struct writ_err *e, void *arg)
 {
-	struct dirent **ents = NULL;
-	int i, n, rc = 0;
-
-	if (depth > MAX_DEPTH) {
-		warnx("%s: directories nested too deep", dir);
-		return -1;
-	}
-	if ((n = scandir(dir, &ents, NULL, alphasort)) < 0) {
-		warn("%s", dir);
-		return -1;
-	}
-	for (i = 0; i < n; i++) {
-		/* ., .. and hidden files, as opa's loader skips them */
-		if (ents[i]->d_name[0] != '.' &&
-		    walk_entry(dir, rel, ents[i]->d_name, depth, fn, arg) != 0)
-			rc = -1;
-		free(ents[i]);
-	}
-	free(ents);
-	return rc;
+	(void)arg;
+	warnx("%s", e->msg);
 }
 
 int
 policy_walk(const char *path, policy_file_fn fn, void *arg)
 {
-	struct stat st;
+	struct cli_walk w = {fn, arg};
 
 	if (strcmp(path, "-") == 0)
 		return fn(path, "", true, arg);
-	if (stat(path, &st) != 0) {
-		warn("%s", path);
-		return -1;
-	}
-	return S_ISDIR(st.st_mode) ? walk_dir(path, "", 0, fn, arg) : fn(path, "", true, arg);
+	return writ_policy_walk(path, walk_file, walk_error, &w, NULL) == WRIT_OK ? 0 : -1;
 }
 
 static int

@@ -29,8 +29,9 @@ struct policy_files {
  * Call fn for path if it is not a directory (named: true), else for every
  * file under it in name order, dot-files skipped, at most 32 directories
  * deep; rel is the file's directory relative to path ("" at the top).
- * Goes on after a failing file; 0, or -1 if fn or the walk failed (the
- * walk prints why).
+ * "-" is stdin, named.  Goes on after a failing file; 0, or -1 if fn or the
+ * walk failed (the walk prints why).  The walk is writ_policy_walk
+ * (lib/policy), which the server's bundle loader shares.
  */
 typedef int (*policy_file_fn)(const char *path, const char *rel, bool named, void *arg);
 int policy_walk(const char *path, policy_file_fn fn, void *arg);

@@ -32,6 +32,7 @@
 #define DEFAULT_TTL       (768 * 3600)
 #define MAX_TTL           (100LL * 365 * 86400)
 #define DEFAULT_CHECKPOINT 1000
+#define DEFAULT_RELOAD    5
 
 enum kind {
 	K_STR,
@@ -55,12 +56,14 @@ struct kw {
 #define LF(f)  offsetof(struct writ_config_listener, f)
 #define AF(f)  offsetof(struct writ_config_audit, f)
 #define MF(f)  offsetof(struct writ_config_limits, f)
+#define PF(f)  offsetof(struct writ_config_policy, f)
 
 /* Every table is sorted by name (checked in debug builds). */
 static const struct kw top_kw[] = {
 	{"api_addr", K_STR, CF(api_addr), 0, 0},
 	{"audit", K_BLOCK, 0, 0, 0},
 	{"cluster_name", K_STR, CF(cluster_name), 0, 0},
+	{"decision_listener", K_BLOCK, 0, 0, 0},
 	{"default_lease_ttl", K_DUR, CF(default_lease_ttl), 1, MAX_TTL},
 	{"disable_mlock", K_BOOL, CF(disable_mlock), 0, 0},
 	{"limits", K_BLOCK, 0, 0, 0},
@@ -68,6 +71,7 @@ static const struct kw top_kw[] = {
 	{"log_level", K_LEVEL, CF(log_level), 0, 0},
 	{"max_lease_ttl", K_DUR, CF(max_lease_ttl), 1, MAX_TTL},
 	{"pid_file", K_STR, CF(pid_file), 0, 0},
+	{"policy", K_BLOCK, 0, 0, 0},
 	{"storage", K_BLOCK, 0, 0, 0},
 	{"ui", K_BOOL, CF(ui), 0, 0},
 };
@@ -97,6 +101,12 @@ static const struct kw limits_kw[] = {
 	{"max_json_depth", K_NUM, MF(max_json_depth), 1, 1000},
 	{"max_request_bytes", K_NUM, MF(max_request_bytes), 1, GIB},
 	{"max_string_bytes", K_NUM, MF(max_string_bytes), 1, GIB},
+};
+
+static const struct kw policy_kw[] = {
+	{"bundle_dir", K_STR, PF(bundle_dir), 0, 0},
+	{"default_decision", K_STR, PF(default_decision), 0, 0},
+	{"reload_interval", K_DUR, PF(reload_interval), 0, 86400},
 };
 
 static const struct kw sqlite_kw[] = {
@@ -198,6 +208,7 @@ writ_config_init(struct writ_config *cfg)
 	cfg->limits.max_string_bytes = 1 * MIB;
 	cfg->limits.arena_cap = 64 * MIB;
 	cfg->limits.http_threads = 0; /* auto: one per online CPU, at least 2 */
+	cfg->policy.reload_interval = DEFAULT_RELOAD;
 }
 
 void
@@ -221,6 +232,8 @@ writ_config_free(struct writ_config *cfg)
 	writ_free(cfg->api_addr);
 	writ_free(cfg->cluster_name);
 	writ_free(cfg->pid_file);
+	writ_free(cfg->policy.bundle_dir);
+	writ_free(cfg->policy.default_decision);
 	writ_config_init(cfg);
 }
 
@@ -503,39 +516,50 @@ check_listener(struct ctx *c, const struct writ_config_listener *l)
 	return WRIT_OK;
 }
 
+/* The blocks called name (listener or decision_listener), added to cfg->listeners. */
 static writ_rc
-do_listeners(struct ctx *c, json_t *doc)
+do_listeners(struct ctx *c, json_t *doc, const char *name, bool decision)
 {
 	struct writ_config *cfg = c->cfg;
+	size_t i, n, base = cfg->nlisteners;
 	json_t *arr = NULL, *blk;
+	void *grown;
 	char b[60];
 	writ_rc rc;
-	size_t i, n;
 
-	if ((rc = get_blocks(c, doc, "listener", 1, WRIT_CONFIG_MAX_LISTENERS, &arr)) != WRIT_OK)
+	rc = get_blocks(c, doc, name, 1, WRIT_CONFIG_MAX_LISTENERS - base, &arr);
+	if (rc != WRIT_OK)
 		return rc;
 	n = json_array_size(arr);
-	if (n > 0 && (cfg->listeners = writ_calloc(n, sizeof(*cfg->listeners))) == NULL) {
+	if (n > 0 && (grown = writ_realloc(cfg->listeners, (base + n) * sizeof(*cfg->listeners))) ==
+	        NULL) {
 		rc = cerr(c, 1, WRIT_ENOMEM, "out of memory");
 		goto out;
 	}
+	if (n > 0) {
+		cfg->listeners = grown;
+		memset(cfg->listeners + base, 0, n * sizeof(*cfg->listeners));
+	}
 	json_array_foreach (arr, i, blk) {
-		struct writ_config_listener *l = &cfg->listeners[i];
+		struct writ_config_listener *l = &cfg->listeners[base + i];
 		const char *type = block_label(blk);
 
-		cfg->nlisteners = i + 1;
+		cfg->nlisteners = base + i + 1;
+		l->decision = decision;
 		l->line = block_line(c, blk, type);
 		l->tls_min_version = 12;
 		l->max_request_duration = 90;
 		if (strcmp(type, "tcp") != 0) {
-			rc = cerr(c, l->line, WRIT_EINVAL, "unknown listener type \"%s\"",
+			rc = cerr(c, l->line, WRIT_EINVAL, "unknown %s type \"%s\"", name,
 			    shown(b, sizeof(b), type));
 			goto out;
 		}
-		if ((rc = apply(c, blk, listener_kw, WRIT_ARRAY_LEN(listener_kw), l,
-			 "listener")) != WRIT_OK)
+		if ((rc = apply(c, blk, listener_kw, WRIT_ARRAY_LEN(listener_kw), l, name)) !=
+		    WRIT_OK)
 			goto out;
-		if (l->address == NULL && (l->address = writ_strdup("127.0.0.1:8200")) == NULL) {
+		if (l->address == NULL &&
+		    (l->address = writ_strdup(decision ? "127.0.0.1:8181" : "127.0.0.1:8200")) ==
+		        NULL) {
 			rc = cerr(c, l->line, WRIT_ENOMEM, "out of memory");
 			goto out;
 		}
@@ -588,6 +612,22 @@ out:
 }
 
 static writ_rc
+do_policy(struct ctx *c, json_t *doc)
+{
+	json_t *arr = NULL, *blk;
+	writ_rc rc;
+
+	if ((rc = get_blocks(c, doc, "policy", 0, 1, &arr)) != WRIT_OK)
+		return rc;
+	if ((blk = json_array_get(arr, 0)) != NULL) {
+		c->cfg->policy.line = block_line(c, blk, "policy");
+		rc = apply(c, blk, policy_kw, WRIT_ARRAY_LEN(policy_kw), &c->cfg->policy, "policy");
+	}
+	json_decref(arr);
+	return rc;
+}
+
+static writ_rc
 do_limits(struct ctx *c, json_t *doc)
 {
 	json_t *arr = NULL, *blk;
@@ -615,15 +655,20 @@ check_all(struct ctx *c)
 
 	if (cfg->storage == WRIT_CONFIG_STORAGE_NONE)
 		return cerr(c, 1, WRIT_EINVAL, "no storage block");
-	if (cfg->nlisteners == 0)
+	for (i = 0; i < cfg->nlisteners && cfg->listeners[i].decision; i++)
+		;
+	if (i == cfg->nlisteners)
 		return cerr(c, 1, WRIT_EINVAL, "no listener block");
 	if (cfg->default_lease_ttl > cfg->max_lease_ttl)
 		return cerr(c, c->line_default_ttl, WRIT_EINVAL,
 		    "default_lease_ttl must not exceed max_lease_ttl");
 	for (i = 0; i < cfg->nlisteners; i++) {
 		struct writ_config_listener *l = &cfg->listeners[i];
+		size_t alen = strlen(l->address);
+		bool any_port = alen > 2 && strcmp(l->address + alen - 2, ":0") == 0;
 
-		for (j = 0; j < i; j++) {
+		/* Port 0 picks a free port each time: never the same twice. */
+		for (j = 0; j < i && !any_port; j++) {
 			if (strcmp(cfg->listeners[j].address, l->address) == 0)
 				return cerr(c, l->line, WRIT_EINVAL,
 				    "listener address \"%s\" used twice", shown(b, sizeof(b), l->address));
@@ -652,9 +697,11 @@ writ_config_parse(const char *text, size_t len, const char *fname, struct writ_c
 		goto out;
 	}
 	if ((rc = apply(&c, doc, top_kw, WRIT_ARRAY_LEN(top_kw), &tmp, NULL)) != WRIT_OK ||
-	    (rc = do_storage(&c, doc)) != WRIT_OK || (rc = do_listeners(&c, doc)) != WRIT_OK ||
+	    (rc = do_storage(&c, doc)) != WRIT_OK ||
+	    (rc = do_listeners(&c, doc, "listener", false)) != WRIT_OK ||
+	    (rc = do_listeners(&c, doc, "decision_listener", true)) != WRIT_OK ||
 	    (rc = do_audits(&c, doc)) != WRIT_OK || (rc = do_limits(&c, doc)) != WRIT_OK ||
-	    (rc = check_all(&c)) != WRIT_OK)
+	    (rc = do_policy(&c, doc)) != WRIT_OK || (rc = check_all(&c)) != WRIT_OK)
 		goto out;
 	*cfg = tmp;
 	writ_config_init(&tmp);

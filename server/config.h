@@ -14,6 +14,15 @@
  *     max_request_size = 33554432
  *     max_request_duration = "90s"
  *   }
+ *   decision_listener "tcp" {               (OPA's REST API; same keys as listener)
+ *     address = "127.0.0.1:8181"
+ *     tls_disable = true
+ *   }
+ *   policy {
+ *     bundle_dir = "/etc/writ/policy"       (OPA bundle layout; none by default)
+ *     default_decision = "/system/main"     (the data path POST / answers)
+ *     reload_interval = "5s"                (bundle_dir polling; "0" = never)
+ *   }
  *   audit "file" { path = "/var/log/writ/audit.log", checkpoint_every = 1000 }
  *   limits { max_request_bytes = 33554432, http_threads = 2 }
  *   log_level = "info"
@@ -23,8 +32,8 @@
  *   cluster_name = "writ", pid_file = "/run/writ.pid"
  *   ui = false, disable_mlock = true          (accepted; ui is ignored)
  *
- * Exactly one storage block and 1..WRIT_CONFIG_MAX_LISTENERS listeners are
- * required.  Every error reads "FILE:LINE: message", as `writ server -config
+ * Exactly one storage block and at least one listener are required; listener
+ * and decision_listener blocks together are at most WRIT_CONFIG_MAX_LISTENERS.  Every error reads "FILE:LINE: message", as `writ server -config
  * FILE -n` prints it (OpenBSD's parse.y habit), e.g.
  *   writ.hcl:7: unknown key "adress" in listener
  * Keywords are looked up in sorted tables with bsearch.
@@ -47,9 +56,13 @@ enum writ_config_storage {
 	WRIT_CONFIG_STORAGE_SQLITE,
 };
 
-/* One `listener "tcp" { ... }` block; strings are owned, NULL when unset. */
+/*
+ * One `listener "tcp" { ... }` block, or a `decision_listener "tcp" { ... }`
+ * block (decision true); strings are owned, NULL when unset.
+ */
 struct writ_config_listener {
-	char *address;                 /* "host:port", default "127.0.0.1:8200" */
+	bool decision;                 /* serves OPA's REST API instead of Vault's */
+	char *address;                 /* "host:port", default "127.0.0.1:8200" (8181 for decisions) */
 	bool tls_disable;              /* default false: TLS on */
 	char *tls_cert_file;
 	char *tls_key_file;
@@ -78,6 +91,14 @@ struct writ_config_limits {
 	uint64_t http_threads;         /* 0 (default) = one per online CPU, at least 2 */
 };
 
+/* The `policy { ... }` block (a writ addition): the decision listener's policy store. */
+struct writ_config_policy {
+	char *bundle_dir;              /* owned, NULL when unset */
+	char *default_decision;        /* owned, NULL = "/system/main" */
+	int64_t reload_interval;       /* seconds between bundle_dir checks, default 5; 0 = never */
+	int line;                      /* where the block starts, 0 when absent */
+};
+
 struct writ_config {
 	enum writ_config_storage storage;
 	char *storage_path;            /* owned */
@@ -94,6 +115,7 @@ struct writ_config {
 	char *cluster_name;
 	char *pid_file;
 	struct writ_config_limits limits;
+	struct writ_config_policy policy;
 };
 
 /*

@@ -118,7 +118,8 @@ struct conn {
 	bool rev_on, wev_on;
 	bool tls_ready;
 	bool sent_continue;
-	struct conn *done_next; /* the worker's completed-deferred list */
+	struct conn *done_next;      /* the worker's completed-deferred list */
+	const struct wlistener *lis; /* accepted on: its handler serves the requests */
 	uint16_t remote_port;
 	char remote[INET6_ADDRSTRLEN];
 	struct writ_http_header hdrs[]; /* cfg.max_headers */
@@ -129,6 +130,8 @@ TAILQ_HEAD(conn_list, conn);
 struct wlistener {
 	struct worker *w;
 	SSL_CTX *tls;
+	writ_http_handler_fn fn; /* this listener's router */
+	void *arg;
 	struct evconnlistener *el;
 	bool disabled; /* after an accept error (EMFILE); retried by the sweep */
 };
@@ -196,7 +199,7 @@ static void on_accept(
 static void on_accept_error(struct evconnlistener *el, void *arg);
 /* Connections. */
 static writ_rc conn_new(
-    struct worker *w, evutil_socket_t fd, const struct sockaddr *sa, SSL_CTX *tls);
+    struct worker *w, evutil_socket_t fd, const struct sockaddr *sa, const struct wlistener *wl);
 static writ_rc conn_io_init(struct conn *c, SSL_CTX *tls);
 static void conn_free(struct conn *c);
 static void conn_release(struct conn *c);
@@ -671,6 +674,14 @@ writ_rc
 writ_http_listen(struct writ_http_server *srv, const char *addr, const struct writ_tls_config *tls,
     uint16_t *port, struct writ_err *err)
 {
+	return writ_http_listen_handler(srv, addr, tls, srv->fn, srv->arg, port, err);
+}
+
+writ_rc
+writ_http_listen_handler(struct writ_http_server *srv, const char *addr,
+    const struct writ_tls_config *tls, writ_http_handler_fn fn, void *arg, uint16_t *port,
+    struct writ_err *err)
+{
 	struct sockaddr_storage ss;
 	socklen_t sslen = 0;
 	SSL_CTX *ctx = NULL;
@@ -678,6 +689,8 @@ writ_http_listen(struct writ_http_server *srv, const char *addr, const struct wr
 	unsigned i;
 	writ_rc rc;
 
+	if (fn == NULL)
+		return WRIT_ERR(err, WRIT_EINVAL, "http: no handler");
 	if (srv->nlis >= WRIT_HTTP_MAX_LISTENERS)
 		return WRIT_ERR(err, WRIT_ELIMIT, "http: too many listeners");
 	if ((rc = parse_addr(addr, &ss, &sslen, err)) != WRIT_OK)
@@ -695,6 +708,8 @@ writ_http_listen(struct writ_http_server *srv, const char *addr, const struct wr
 		/* open_listener wrote back the bound port: later sockets join it (port 0). */
 		wl->w = w;
 		wl->tls = ctx;
+		wl->fn = fn;
+		wl->arg = arg;
 		wl->el = evconnlistener_new(
 		    w->base, on_accept, wl, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 0, fd);
 		if (wl->el == NULL) {
@@ -723,7 +738,7 @@ on_accept(struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa, in
 		evutil_closesocket(fd);
 		return;
 	}
-	if (conn_new(wl->w, fd, sa, wl->tls) != WRIT_OK) {
+	if (conn_new(wl->w, fd, sa, wl) != WRIT_OK) {
 		atomic_fetch_sub(&srv->nconns, 1);
 		evutil_closesocket(fd);
 	}
@@ -746,7 +761,8 @@ on_accept_error(struct evconnlistener *el, void *arg)
 
 /* Set up a connection on fd, which it owns from now on (closed on failure too). */
 static writ_rc
-conn_new(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa, SSL_CTX *tls)
+conn_new(
+    struct worker *w, evutil_socket_t fd, const struct sockaddr *sa, const struct wlistener *wl)
 {
 	struct writ_http_server *srv = w->srv;
 	struct conn *c;
@@ -758,6 +774,7 @@ conn_new(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa, SSL_CT
 	}
 	c->w = w;
 	c->fd = fd;
+	c->lis = wl;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)sa;
 
@@ -772,7 +789,7 @@ conn_new(struct worker *w, evutil_socket_t fd, const struct sockaddr *sa, SSL_CT
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	writ_http_parser_init(&c->parser, &srv->lim, c->hdrs, srv->cfg.max_headers);
 	c->deadline = writ_time_mono_ms() + srv->cfg.read_timeout_ms;
-	if (conn_io_init(c, tls) != WRIT_OK) {
+	if (conn_io_init(c, wl->tls) != WRIT_OK) {
 		if (c->bev != NULL)
 			bufferevent_free(c->bev);
 		else
@@ -1042,7 +1059,7 @@ conn_dispatch(struct conn *c)
 	} else {
 		req->arena = c->arena;
 		c->state = C_HANDLER;
-		srv->fn(req, &c->resp, srv->arg);
+		c->lis->fn(req, &c->resp, c->lis->arg);
 		if (c->state == C_DEFERRED) {
 			/*
 			 * A plain connection keeps its read event while the

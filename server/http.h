@@ -195,7 +195,8 @@ struct writ_http_server;
 
 /*
  * Create a server.  cfg (borrowed, may be NULL for all defaults) is copied.
- * fn is called for every request with arg.  *out is set on success.
+ * fn is called with arg for every request of the listeners writ_http_listen
+ * opens (writ_http_listen_handler gives a listener its own).  *out is set on success.
  * Returns WRIT_EINVAL (bad config), WRIT_ENOMEM, WRIT_EIO (event base, pipe).
  * Not thread safe with other calls on the same server.
  */
@@ -211,6 +212,16 @@ WRIT_MUST_CHECK writ_rc writ_http_server_new(const struct writ_http_config *cfg,
  */
 WRIT_MUST_CHECK writ_rc writ_http_listen(struct writ_http_server *srv, const char *addr,
     const struct writ_tls_config *tls, uint16_t *port, struct writ_err *err);
+
+/*
+ * As writ_http_listen, but the requests of this listener go to fn with arg
+ * instead of the server's handler (the decision listener has its own
+ * router; both share the workers, limits and connection handling).
+ * WRIT_EINVAL when fn is NULL.
+ */
+WRIT_MUST_CHECK writ_rc writ_http_listen_handler(struct writ_http_server *srv, const char *addr,
+    const struct writ_tls_config *tls, writ_http_handler_fn fn, void *arg, uint16_t *port,
+    struct writ_err *err);
 
 /*
  * Run the workers and block until writ_http_stop().  Then stop accepting,

@@ -5,7 +5,8 @@
  *
  * -dev is the embedded default: SQLite and an audit log in a fresh temporary
  * directory, initialised and unsealed at start with one unseal key, root token
- * and unseal key printed, KV v2 at secret/, API on 127.0.0.1:8200.
+ * and unseal key printed, KV v2 at secret/, API on 127.0.0.1:8200, OPA's REST
+ * API (an empty policy store) on 127.0.0.1:8181.
  */
 #include <sys/stat.h>
 #include <err.h>
@@ -23,6 +24,7 @@
 
 #include "commit.h"
 #include "config.h"
+#include "decision.h"
 #include "http.h"
 #include "server.h"
 #include "tls.h"
@@ -32,6 +34,7 @@ struct server {
 	struct writ_core *core;
 	struct writ_http_server *http;
 	struct committer *committer;
+	struct decision *decision;
 	struct writ_config cfg;
 	char devdir[256];
 };
@@ -182,9 +185,11 @@ dev_init(struct server *s, struct writ_err *err)
 	       "token is already authenticated to the CLI. Do not run dev mode in production.\n\n"
 	       "    export WRIT_ADDR='http://%s'\n\n"
 	       "Unseal Key: %s\nRoot Token: %s\n\n"
+	       "Decision API (OPA REST API): http://%s\n"
 	       "Storage: %s/writ.db\nAudit log: %s/audit.log (public key %s/audit.log.pub)\n\n",
-	    s->cfg.nlisteners ? s->cfg.listeners[0].address : "127.0.0.1:8200",
-	    r.keys_b64[0], r.root_token, s->devdir, s->devdir, s->devdir);
+	    s->cfg.nlisteners ? s->cfg.listeners[0].address : "127.0.0.1:8200", r.keys_b64[0],
+	    r.root_token, s->cfg.nlisteners > 1 ? s->cfg.listeners[1].address : "127.0.0.1:8181",
+	    s->devdir, s->devdir, s->devdir);
 	fflush(stdout);
 	save_token_file(r.root_token);
 out:
@@ -192,9 +197,23 @@ out:
 	return rc;
 }
 
+/* Write the bound port to the file named by the environment variable var, if set. */
+static void
+port_file(const char *var, uint16_t port)
+{
+	const char *path = getenv(var);
+	FILE *f;
+
+	if (path != NULL && (f = fopen(path, "w")) != NULL) {
+		fprintf(f, "%u\n", (unsigned)port);
+		fclose(f);
+	}
+}
+
 static writ_rc
 listen_all(struct server *s, struct writ_err *err)
 {
+	bool first_api = true, first_decision = true;
 	size_t i;
 	writ_rc rc;
 
@@ -212,19 +231,24 @@ listen_all(struct server *s, struct writ_err *err)
 			    : (l->tls_client_ca_file ? WRIT_TLS_VERIFY_REQUEST : WRIT_TLS_VERIFY_NONE);
 			tls.min_version = l->tls_min_version == 13 ? TLS1_3_VERSION : 0;
 		}
-		rc = writ_http_listen(s->http, l->address, l->tls_disable ? NULL : &tls, &port, err);
+		if (l->decision)
+			rc = writ_http_listen_handler(s->http, l->address,
+			    l->tls_disable ? NULL : &tls, decision_handle, s->decision, &port, err);
+		else
+			rc = writ_http_listen(
+			    s->http, l->address, l->tls_disable ? NULL : &tls, &port, err);
 		if (rc != WRIT_OK)
 			return rc;
-		writ_log(WRIT_LOG_INFO, "listening on %s (%s), port %u", l->address,
-		    l->tls_disable ? "http" : "https", (unsigned)port);
-		if (getenv("WRIT_PORT_FILE") != NULL && i == 0) {
-			FILE *f = fopen(getenv("WRIT_PORT_FILE"), "w");
-
-			if (f != NULL) {
-				fprintf(f, "%u\n", (unsigned)port);
-				fclose(f);
-			}
-		}
+		writ_log(WRIT_LOG_INFO, "listening on %s (%s%s), port %u", l->address,
+		    l->tls_disable ? "http" : "https", l->decision ? ", decision API" : "",
+		    (unsigned)port);
+		/* The tests listen on port 0 and read the ports from these files. */
+		if (l->decision && first_decision)
+			port_file("WRIT_DECISION_PORT_FILE", port);
+		else if (!l->decision && first_api)
+			port_file("WRIT_PORT_FILE", port);
+		first_decision = first_decision && !l->decision;
+		first_api = first_api && l->decision;
 	}
 	return WRIT_OK;
 }
@@ -275,6 +299,8 @@ server_start(struct server *s, bool dev, struct writ_err *err)
 		return rc;
 	if ((rc = committer_start(s->core, &s->committer, err)) != WRIT_OK)
 		return rc;
+	if ((rc = decision_start(&s->cfg.policy, s->store, &s->decision, err)) != WRIT_OK)
+		return rc;
 	hc.nthreads = (unsigned)s->cfg.limits.http_threads;
 	if (hc.nthreads == 0) {
 		/* Workers never wait for fsync (the committer does), so one per CPU is
@@ -302,22 +328,27 @@ static void
 server_stop(struct server *s)
 {
 	writ_http_server_free(s->http);
+	decision_stop(s->decision);
 	committer_stop(s->committer);
 	writ_core_free(s->core);
 	writ_store_close(s->store);
 	writ_config_free(&s->cfg);
 }
 
-/* The configuration of -dev: one plain-HTTP listener on addr. */
+/* The configuration of -dev: plain-HTTP listeners on addr (API) and daddr (decisions). */
 static writ_rc
-config_dev(const char *addr, struct writ_config *cfg, struct writ_err *err)
+config_dev(const char *addr, const char *daddr, struct writ_config *cfg, struct writ_err *err)
 {
 	writ_config_init(cfg);
-	cfg->listeners = writ_calloc(1, sizeof(*cfg->listeners));
-	if (cfg->listeners == NULL || (cfg->listeners[0].address = writ_strdup(addr)) == NULL)
+	if ((cfg->listeners = writ_calloc(2, sizeof(*cfg->listeners))) == NULL)
 		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
-	cfg->nlisteners = 1;
+	cfg->nlisteners = 2; /* freed by writ_config_free whatever fails below */
+	if ((cfg->listeners[0].address = writ_strdup(addr)) == NULL ||
+	    (cfg->listeners[1].address = writ_strdup(daddr)) == NULL)
+		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
 	cfg->listeners[0].tls_disable = true;
+	cfg->listeners[1].tls_disable = true;
+	cfg->listeners[1].decision = true;
 	return WRIT_OK;
 }
 
@@ -325,12 +356,15 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: writ server -dev [-dev-listen-address ADDR]\n"
+	    "usage: writ server -dev [-dev-listen-address ADDR] [-dev-decision-address ADDR]\n"
 	    "       writ server -config FILE [-n]\n"
 	    "  -dev                  in-memory-like dev server: temporary SQLite, unsealed,\n"
-	    "                        root token printed, API on 127.0.0.1:8200\n"
-	    "  -dev-listen-address   address for -dev (default 127.0.0.1:8200; port 0 = any)\n"
-	    "  -config FILE          HCL configuration (storage, listener, audit, limits)\n"
+	    "                        root token printed, API on 127.0.0.1:8200, OPA's REST\n"
+	    "                        API on 127.0.0.1:8181\n"
+	    "  -dev-listen-address   API address for -dev (default 127.0.0.1:8200; port 0 = any)\n"
+	    "  -dev-decision-address decision API address for -dev (default 127.0.0.1:8181)\n"
+	    "  -config FILE          HCL configuration (storage, listener, decision_listener,\n"
+	    "                        policy, audit, limits)\n"
 	    "  -n                    check the configuration and exit\n");
 }
 
@@ -339,7 +373,7 @@ writ_server_main(int argc, char **argv)
 {
 	struct server s = {0};
 	struct writ_err err = {0};
-	const char *config = NULL, *devaddr = "127.0.0.1:8200";
+	const char *config = NULL, *devaddr = "127.0.0.1:8200", *devdaddr = "127.0.0.1:8181";
 	bool dev = false, check = false;
 	int i, status = 1;
 	writ_rc rc;
@@ -361,6 +395,10 @@ writ_server_main(int argc, char **argv)
 			devaddr = argv[++i];
 		else if (strncmp(a, "-dev-listen-address=", 20) == 0)
 			devaddr = a + 20;
+		else if (strcmp(a, "-dev-decision-address") == 0 && i + 1 < argc)
+			devdaddr = argv[++i];
+		else if (strncmp(a, "-dev-decision-address=", 22) == 0)
+			devdaddr = a + 22;
 		else {
 			usage();
 			return 2;
@@ -373,7 +411,7 @@ writ_server_main(int argc, char **argv)
 	if (config != NULL)
 		rc = writ_config_load(config, &s.cfg, &err);
 	else
-		rc = config_dev(devaddr, &s.cfg, &err);
+		rc = config_dev(devaddr, devdaddr, &s.cfg, &err);
 	if (rc != WRIT_OK) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;

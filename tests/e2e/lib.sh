@@ -12,6 +12,7 @@ T=$(mktemp -d "$base/e2e.XXXXXX")
 export HOME=$T
 SERVER_PID=
 ADDR=
+DADDR=
 TOKEN=
 npass=0
 
@@ -38,10 +39,22 @@ wait_port() {
   fail "server did not start"
 }
 
-# start_dev: dev server; sets ADDR, TOKEN, UNSEAL_KEY, DEVDIR.
+# wait_dport: the decision listener's address (written after the API's) in DADDR.
+wait_dport() {
+  local i
+  for i in $(seq 1 200); do
+    if [ -s "$T/dport" ]; then DADDR="127.0.0.1:$(cat "$T/dport")"; return 0; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || fail "server exited: $(tail -5 "$T/server.log")"
+    sleep 0.05
+  done
+  fail "no decision listener"
+}
+
+# start_dev: dev server; sets ADDR, DADDR, TOKEN, UNSEAL_KEY, DEVDIR.
 start_dev() {
-  rm -f "$T/port"
-  WRIT_PORT_FILE=$T/port "$WRIT" server -dev -dev-listen-address 127.0.0.1:0 \
+  rm -f "$T/port" "$T/dport"
+  WRIT_PORT_FILE=$T/port WRIT_DECISION_PORT_FILE=$T/dport "$WRIT" server -dev \
+    -dev-listen-address 127.0.0.1:0 -dev-decision-address 127.0.0.1:0 \
     >"$T/server.out" 2>"$T/server.log" &
   SERVER_PID=$!
   wait_port "$T/port"
@@ -51,12 +64,15 @@ start_dev() {
   UNSEAL_KEY=$(sed -n 's/^Unseal Key: //p' "$T/server.out")
   DEVDIR=$(sed -n 's|^Storage: \(.*\)/writ.db$|\1|p' "$T/server.out")
   [ -n "$TOKEN" ] || fail "no root token printed"
+  wait_dport
 }
 
-# start_config FILE: server from a config file (listener address must use port 0).
+# start_config FILE: server from a config file (listener address must use port 0); with a
+# decision_listener, call wait_dport for DADDR.
 start_config() {
-  rm -f "$T/port"
-  WRIT_PORT_FILE=$T/port "$WRIT" server -config "$1" >"$T/server.out" 2>>"$T/server.log" &
+  rm -f "$T/port" "$T/dport"
+  WRIT_PORT_FILE=$T/port WRIT_DECISION_PORT_FILE=$T/dport "$WRIT" server -config "$1" \
+    >"$T/server.out" 2>>"$T/server.log" &
   SERVER_PID=$!
   wait_port "$T/port"
 }
@@ -72,6 +88,17 @@ api() {
   [ -n "${TOKEN:-}" ] && args+=(-H "X-Vault-Token: $TOKEN")
   [ -n "$data" ] && args+=(-H 'Content-Type: application/json' --data-binary "$data")
   STATUS=$(curl "${args[@]}" "${SCHEME:-http}://$ADDR/v1/$path" ${CURL_EXTRA:-}) || STATUS=000
+  BODY=$(cat "$T/body" 2>/dev/null || true)
+}
+
+# dapi METHOD PATH [BODY] -> STATUS and BODY from the decision listener (PATH without the
+# leading '/'; BODY sent as is).  Extra curl arguments in DAPI_EXTRA (an array).
+dapi() {
+  local method=$1 path=$2
+  local args=(-s -o "$T/body" -w '%{http_code}' -X "$method")
+  [ $# -ge 3 ] && args+=(--data-binary "$3")
+  STATUS=$(curl "${args[@]}" ${DAPI_EXTRA[@]+"${DAPI_EXTRA[@]}"} "http://$DADDR/$path") ||
+    STATUS=000
   BODY=$(cat "$T/body" 2>/dev/null || true)
 }
 

@@ -175,6 +175,33 @@ test_defaults(void **state)
 #define L4 "listener \"tcp\" {\n  tls_disable = true\n" /* a listener at line 4, key on 5 */
 
 static void
+test_decision(void **state)
+{
+	struct writ_config cfg;
+
+	(void)state;
+	must_parse(S L "decision_listener \"tcp\" {\n  tls_disable = true\n}\n"
+	             "decision_listener \"tcp\" {\n  address = \"0.0.0.0:9181\"\n"
+	             "  tls_disable = true\n}\n"
+	             "policy {\n  bundle_dir = \"/etc/writ/policy\"\n"
+	             "  default_decision = \"/envoy/authz/allow\"\n  reload_interval = \"0\"\n}\n",
+	    &cfg);
+	assert_int_equal(cfg.nlisteners, 3);
+	assert_false(cfg.listeners[0].decision);
+	assert_true(cfg.listeners[1].decision);
+	assert_string_equal(cfg.listeners[1].address, "127.0.0.1:8181");
+	assert_string_equal(cfg.listeners[2].address, "0.0.0.0:9181");
+	assert_string_equal(cfg.policy.bundle_dir, "/etc/writ/policy");
+	assert_string_equal(cfg.policy.default_decision, "/envoy/authz/allow");
+	assert_int_equal(cfg.policy.reload_interval, 0);
+	writ_config_free(&cfg);
+	must_parse(S L, &cfg);
+	assert_null(cfg.policy.bundle_dir);
+	assert_int_equal(cfg.policy.reload_interval, 5);
+	writ_config_free(&cfg);
+}
+
+static void
 test_bad(void **state)
 {
 	static const struct {
@@ -256,6 +283,21 @@ test_bad(void **state)
 		{S L "limits \"x\" {}\n", WRIT_EPARSE, "writ.hcl:7: limits block needs 0 labels"},
 		{S L L, WRIT_EINVAL, "writ.hcl:7: listener address \"127.0.0.1:8200\" used twice"},
 		{S L "ui = \"maybe\"\n", WRIT_EINVAL, "writ.hcl:7: ui must be true or false"},
+		{S "decision_listener \"tcp\" {\n  tls_disable = true\n}\n", WRIT_EINVAL,
+		    "writ.hcl:1: no listener block"},
+		{S L "decision_listener \"udp\" {}\n", WRIT_EINVAL,
+		    "writ.hcl:7: unknown decision_listener type \"udp\""},
+		{S L "decision_listener \"tcp\" {\n  adress = 1\n}\n", WRIT_EINVAL,
+		    "writ.hcl:8: unknown key \"adress\" in decision_listener"},
+		{S L "decision_listener \"tcp\" {\n}\n", WRIT_EINVAL,
+		    "writ.hcl:7: listener needs tls_cert_file and tls_key_file unless tls_disable = true"},
+		{S L "decision_listener \"tcp\" {\n  address = \"127.0.0.1:8200\"\n  tls_disable = true\n}\n",
+		    WRIT_EINVAL, "writ.hcl:7: listener address \"127.0.0.1:8200\" used twice"},
+		{S L "policy {\n  bundle = \"x\"\n}\n", WRIT_EINVAL,
+		    "writ.hcl:8: unknown key \"bundle\" in policy"},
+		{S L "policy {\n  reload_interval = \"2d\"\n}\n", WRIT_EINVAL,
+		    "writ.hcl:8: reload_interval must be between 0s and 86400s"},
+		{S L "policy {}\npolicy {}\n", WRIT_EINVAL, "writ.hcl:8: only one policy block allowed"},
 		{S L "api_addr = \"\"\n", WRIT_EINVAL, "writ.hcl:7: api_addr must not be empty"},
 		{S L "cluster_name = [\"a\"]\n", WRIT_EINVAL, "writ.hcl:7: cluster_name must be a string"},
 		{S L "storage = 5\n", WRIT_EPARSE, "writ.hcl:7: duplicate key \"storage\""},
@@ -407,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_decision),
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_enomem),

@@ -532,9 +532,21 @@ struct fixture {
 	pthread_t thread;
 	writ_rc run_rc;
 	uint16_t plain, tls_none, tls_request, tls_require;
+	uint16_t other; /* a listener with its own handler */
 };
 
 static struct fixture fx;
+
+/* The second router: every request gets its arg back as the body. */
+static void
+other_handler(struct writ_http_req *req, struct writ_http_resp *resp, void *arg)
+{
+	(void)req;
+	resp->body = arg;
+	resp->body_len = strlen(arg);
+	resp->body_borrowed = true;
+	resp->content_type = "text/plain";
+}
 
 static void *
 complete_later(void *arg)
@@ -745,6 +757,11 @@ add_listeners(void)
 	tls.verify = WRIT_TLS_VERIFY_REQUIRE;
 	tls.min_version = TLS1_3_VERSION;
 	if (writ_http_listen(fx.srv, "127.0.0.1:0", &tls, &fx.tls_require, &err) != WRIT_OK)
+		goto fail;
+	if (writ_http_listen_handler(fx.srv, "127.0.0.1:0", NULL, NULL, NULL, NULL, &err) !=
+	        WRIT_EINVAL ||
+	    writ_http_listen_handler(fx.srv, "127.0.0.1:0", NULL, other_handler, "other router",
+	        &fx.other, &err) != WRIT_OK)
 		goto fail;
 	return 0;
 fail:
@@ -1073,6 +1090,28 @@ test_keepalive(void **state)
 	assert_int_equal(cl_response(cl, body, sizeof(body)), 204);
 	assert_false(has_header(cl, "Content-Length"));
 	assert_false(cl_closed_within(cl, 100));
+	cl_close(cl);
+}
+
+/* A listener opened with its own handler is served by it, on the same workers. */
+static void
+test_listener_handler(void **state)
+{
+	struct client *cl = cl_open(fx.other);
+	char body[1024];
+
+	(void)state;
+	cl_send(cl, "GET /echo HTTP/1.1\r\nHost: t\r\n\r\n", 0);
+	assert_int_equal(cl_response(cl, body, sizeof(body)), 200);
+	assert_string_equal(body, "other router");
+	cl_send(cl, "POST /v1/data HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\n{}", 0);
+	assert_int_equal(cl_response(cl, body, sizeof(body)), 200);
+	assert_string_equal(body, "other router");
+	cl_close(cl);
+	cl = cl_open(fx.plain);
+	cl_send(cl, "GET /echo HTTP/1.1\r\nHost: t\r\n\r\n", 0);
+	assert_int_equal(cl_response(cl, body, sizeof(body)), 200);
+	assert_string_equal(body, "GET /echo? tls=0 spiffe=none token=- body=");
 	cl_close(cl);
 }
 
@@ -1539,6 +1578,7 @@ main(void)
 	    cmocka_unit_test(test_spiffe_valid),
 	    cmocka_unit_test(test_resp_helpers),
 	    cmocka_unit_test(test_keepalive),
+	    cmocka_unit_test(test_listener_handler),
 	    cmocka_unit_test(test_pipelining),
 	    cmocka_unit_test(test_pipelining_during_defer),
 	    cmocka_unit_test(test_body_too_large),
