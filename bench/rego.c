@@ -127,7 +127,7 @@ main(int argc, char **argv)
 		fail("data", &e);
 	rss0 = rss_kb();
 	c0 = writ_time_mono_ns();
-	co = (struct writ_rego_compile_opts){mods, nmods, data.ptr, data.len};
+	co = (struct writ_rego_compile_opts){mods, nmods, data.ptr, data.len, true};
 	if (writ_rego_compile(&co, &b, &e) != WRIT_OK)
 		fail("compile", &e);
 	c0 = writ_time_mono_ns() - c0;

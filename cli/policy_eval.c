@@ -298,7 +298,7 @@ print_outcome(const struct eval_args *a, const struct writ_buf *out, const struc
 static int
 run(struct policy_files *l, const struct eval_args *a)
 {
-	struct writ_rego_compile_opts co = {l->mods, l->nmods, NULL, 0};
+	struct writ_rego_compile_opts co = {l->mods, l->nmods, NULL, 0, true};
 	struct writ_rego_eval_opts eo = {0};
 	struct writ_rego_bundle *bundle = NULL;
 	struct writ_rego_error e = {0};

@@ -349,7 +349,7 @@ cli_policy_test(int argc, char **argv)
 		goto out_re;
 	if (writ_rego_data_merge(l.docs, l.ndocs, &data, &e) != WRIT_OK)
 		goto fail;
-	co = (struct writ_rego_compile_opts){l.mods, l.nmods, data.ptr, data.len};
+	co = (struct writ_rego_compile_opts){l.mods, l.nmods, data.ptr, data.len, true};
 	if (writ_rego_compile(&co, &b, &e) != WRIT_OK)
 		goto fail;
 	if (do_bench) {

@@ -50,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char sep[] = "\n---\n";
 	struct writ_rego_source src = {"fuzz.rego", NULL, 0};
-	struct writ_rego_compile_opts co = {&src, 1, "{\"d\":{\"x\":[1,2,{\"y\":null}]}}", 30};
+	struct writ_rego_compile_opts co = {&src, 1, "{\"d\":{\"x\":[1,2,{\"y\":null}]}}", 30, true};
 	struct writ_rego_eval_opts eo = {0};
 	struct writ_rego_bundle *b = NULL;
 	struct writ_rego_error err;

@@ -84,6 +84,14 @@ struct writ_rego_compile_opts {
 	size_t nmodules;
 	const char *data_json; /* the base document (a JSON object), or NULL */
 	size_t data_len;
+	/*
+	 * Refuse base data at or under a rule's path ("conflicting rule for
+	 * data path a/b/p found", rego_compile_error at the rule), as `opa
+	 * eval`, `opa check -b` and OPA's server do (its compiler given the
+	 * store).  Off, the base document wins over the rule, as in OPA's
+	 * topdown tests, which compile without a store.
+	 */
+	bool data_conflicts;
 };
 
 /*

@@ -142,7 +142,7 @@ build(struct writ_policy_store *ps, const char *skip, const struct writ_rego_sou
 	struct writ_rego_doc docs[2] = {
 	    {"bundle", "", ps->bundle.data.ptr, ps->bundle.data.len, false},
 	    {"api", "", data, dlen, false}};
-	struct writ_rego_compile_opts o = {0};
+	struct writ_rego_compile_opts o = {.data_conflicts = true}; /* as OPA's server */
 	struct writ_rego_source *src;
 	struct writ_rego_bundle *rb = NULL;
 	struct writ_buf merged;
@@ -476,53 +476,11 @@ check_scope(struct writ_policy_store *ps, const char *id, const char *text, size
 	return rc;
 }
 
-/*
- * The API's data may not lie at or under the path of a package: the engine
- * would let the data shadow the package's rules (OPA refuses data at a
- * rule's path; without the rule tree this refuses the whole package path).
- * Checks module m, or every module when m is NULL, against doc.
- */
-static writ_rc
-check_conflicts(struct writ_policy_store *ps, const char *doc, size_t len,
-    const struct pol_module *m, struct writ_err *err)
-{
-	const struct pol_modules *lists[2] = {&ps->bundle.mods, &ps->api};
-	struct writ_arena *a = writ_arena_new(0, 0);
-	const struct pol_module *mod;
-	struct pol_path pkg;
-	struct pol_span v;
-	struct writ_buf t;
-	size_t k, i, n;
-	writ_rc rc = WRIT_OK;
-
-	if (a == NULL)
-		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
-	for (k = 0; k < 2 && rc == WRIT_OK; k++) {
-		n = m != NULL ? (k == 0 ? 1 : 0) : lists[k]->n;
-		for (i = 0; i < n && rc == WRIT_OK; i++) {
-			mod = m != NULL ? m : &lists[k]->v[i];
-			if (pol_package_path(a, mod->text, mod->len, &pkg) != WRIT_OK ||
-			    !pol_data_locate(doc, len, &pkg, &v))
-				continue;
-			writ_buf_init(&t, 0);
-			rc = pol_path_text(&pkg, pkg.n, &t);
-			rc = WRIT_ERR(err, rc == WRIT_OK ? WRIT_EINVAL : rc,
-			    "conflicting data found at path %.200s: policy \"%.200s\" has its package "
-			    "there",
-			    t.ptr != NULL ? t.ptr : "", mod->id);
-			writ_buf_free(&t);
-		}
-	}
-	writ_arena_free(a);
-	return rc;
-}
-
 writ_rc
 pol_store_module_put(struct writ_policy_store *ps, const char *id, const char *text, size_t len,
     bool *unchanged, struct writ_rego_error *rerr, struct writ_err *err)
 {
 	struct writ_rego_source src = {id, text, len};
-	struct pol_module tmp = {(char *)(uintptr_t)id, (char *)(uintptr_t)text, len};
 	struct writ_policy_snapshot *snap = NULL;
 	const struct pol_module *m;
 	struct writ_buf key;
@@ -532,7 +490,6 @@ pol_store_module_put(struct writ_policy_store *ps, const char *id, const char *t
 	writ_buf_init(&key, 0);
 	pthread_mutex_lock(&ps->mu);
 	if ((rc = check_scope(ps, id, text, len, err)) != WRIT_OK ||
-	    (rc = check_conflicts(ps, ps->api_data.ptr, ps->api_data.len, &tmp, err)) != WRIT_OK ||
 	    (rc = writable(ps, err)) != WRIT_OK)
 		goto out;
 	if ((m = pol_modules_find(&ps->api, id)) != NULL && m->len == len &&
@@ -622,7 +579,6 @@ pol_store_data_edit(struct writ_policy_store *ps, pol_edit_fn edit, void *arg,
 	}
 	/* What is wrong with the request is said before that it cannot be kept. */
 	if ((rc = edit(&doc, ps->bundle.roots, ps->bundle.nroots, arg, err)) != WRIT_OK ||
-	    (rc = check_conflicts(ps, doc.ptr, doc.len, NULL, err)) != WRIT_OK ||
 	    (rc = writable(ps, err)) != WRIT_OK)
 		goto out;
 	if ((rc = build(ps, NULL, NULL, doc.ptr, doc.len, &snap, rerr)) != WRIT_OK) {

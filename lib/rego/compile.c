@@ -417,7 +417,7 @@ rego_compile_bundle(const struct writ_rego_compile_opts *o, struct writ_rego_bun
 		rc = cc_nomem(&c);
 		goto fail;
 	}
-	if ((rc = rego_check_bundle(c.b, err)) != WRIT_OK)
+	if ((rc = rego_check_bundle(c.b, o->data_conflicts, err)) != WRIT_OK)
 		goto fail;
 	if ((rc = rego_index_build(c.b)) != WRIT_OK) {
 		rc = cc_nomem(&c);

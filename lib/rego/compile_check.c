@@ -622,8 +622,52 @@ rego_check_query(const struct writ_rego_bundle *b, struct writ_arena *a, struct 
 	return check_body(&c, q, &safe);
 }
 
+/*
+ * Base data where a rule is defined (at the rule's path, or under it) would
+ * hide or be hidden by the rule: OPA's compiler refuses it, "conflicting
+ * rule for data path a/b/p found" at the rule.  path holds the segments
+ * down to n's parent ("a/b"), v the base document at n (NULL: none).
+ */
+static void
+check_data_conflicts(struct ck *c, const struct rego_node *n, const struct rego_val *v,
+    struct writ_buf *path)
+{
+	size_t i, len = path->len;
+
+	if (v == NULL || c->rc != WRIT_OK)
+		return;
+	if (n->parent != NULL &&
+	    ((len > 0 && writ_buf_append(path, "/", 1) != WRIT_OK) ||
+		writ_buf_append(path, n->name, n->namelen) != WRIT_OK)) {
+		ck_err(c, "rego_compile_error", NULL, "out of memory");
+		return;
+	}
+	if (n->nrules > 0 || n->deflt != NULL) {
+		/* The first definition in the source, as OPA names node.Values[0]. */
+		const struct rego_crule *r = n->nrules > 0 ? n->rules[0] : n->deflt;
+
+		if (n->deflt != NULL && n->deflt->mod == r->mod && n->deflt->r->loc.line < r->r->loc.line)
+			r = n->deflt;
+
+		ck_err(c, "rego_compile_error", &r->r->loc, "conflicting rule for data path %.*s found",
+		    (int)path->len, path->ptr != NULL ? path->ptr : "");
+		return;
+	}
+	for (i = 0; i < n->nkids && c->rc == WRIT_OK; i++) {
+		if (!n->kids[i]->has_rules)
+			continue;
+		/* A scalar or array where rules are below it conflicts with them too. */
+		check_data_conflicts(c, n->kids[i],
+		    v->type == REGO_OBJECT ? rego_object_get_str(v, n->kids[i]->name, n->kids[i]->namelen)
+					   : v,
+		    path);
+	}
+	path->len = len;
+}
+
 writ_rc
-rego_check_bundle(const struct writ_rego_bundle *b, struct writ_rego_error *err)
+rego_check_bundle(
+    const struct writ_rego_bundle *b, bool data_conflicts, struct writ_rego_error *err)
 {
 	struct ck c = {.b = b, .err = err};
 	size_t i, j;
@@ -641,6 +685,14 @@ rego_check_bundle(const struct writ_rego_bundle *b, struct writ_rego_error *err)
 			for (r = m->rules.v[j]; r != NULL && rc == WRIT_OK; r = r->els)
 				rc = check_rule(&c, r, m->rules.v[j]);
 		}
+	}
+	if (rc == WRIT_OK && data_conflicts && b->root != NULL && b->data != NULL) {
+		struct writ_buf path;
+
+		writ_buf_init(&path, 0);
+		check_data_conflicts(&c, b->root, b->data, &path);
+		writ_buf_free(&path);
+		rc = c.rc;
 	}
 	if (rc == WRIT_OK)
 		rc = rego_check_recursion(b, err);

@@ -114,8 +114,9 @@ WRIT_MUST_CHECK writ_rc rego_body_consts(
 const struct rego_val *rego_const_find(
     const struct rego_const *tab, size_t n, const struct rego_term *t);
 /* Checks on a built bundle (compile_check.c): unknown functions, arity, recursion. */
+/* data_conflicts: also refuse base data at or under a rule's path (writ_rego_compile_opts). */
 WRIT_MUST_CHECK writ_rc rego_check_bundle(
-    const struct writ_rego_bundle *b, struct writ_rego_error *err);
+    const struct writ_rego_bundle *b, bool data_conflicts, struct writ_rego_error *err);
 
 /* Recursion between rules (compile_rec.c): rego_recursion_error. */
 WRIT_MUST_CHECK writ_rc rego_check_recursion(

@@ -379,13 +379,21 @@ test_data_api(void **state)
 	assert_string_equal(json_string_value(json_object_get(r.json, "message")),
 	    "storage_not_found_error: /users/dave: document does not exist");
 	reply_free(&r);
-	/* Data under a package's path would shadow its rules: refused both ways. */
+	/*
+	 * Data at or under a rule's path would shadow it: refused both ways, as
+	 * OPA refuses it ("conflicting rule for data path ..."); data beside the
+	 * rules of a package is fine.
+	 */
 	expect(ps, "PUT", "/v1/data/authz/allow", "true", 400, "invalid_parameter");
-	expect(ps, "PUT", "/v1/data", "{\"authz\": {}}", 400, "invalid_parameter");
+	expect(ps, "PUT", "/v1/data/authz/allow/x", "true", 400, "invalid_parameter");
 	expect(ps, "PATCH", "/v1/data", "[{\"op\":\"add\",\"path\":\"/authz\",\"value\":1}]", 400,
 	    "invalid_parameter");
 	expect_result(ps, "/v1/data/authz/allow", "{\"input\":{\"user\":\"bob\"}}", "false");
-	expect(ps, "PUT", "/v1/policies/u", "package users\np := 1\n", 400, "invalid_parameter");
+	expect(ps, "PUT", "/v1/data/authz/roles", "{\"admin\": [\"bob\"]}", 204, NULL);
+	expect_result(ps, "/v1/data/authz/roles/admin/0", "{}", "\"bob\"");
+	expect_result(ps, "/v1/data/authz/allow", "{\"input\":{\"user\":\"bob\"}}", "false");
+	expect(ps, "PUT", "/v1/policies/u", "package users\ncarol := 1\n", 400, "invalid_parameter");
+	expect(ps, "PUT", "/v1/policies/u", "package users\np := 1\n", 200, NULL);
 	writ_policy_store_free(ps);
 }
 

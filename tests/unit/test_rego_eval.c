@@ -94,7 +94,7 @@ static void
 expect_compile_err(const char *mod, const char *code, int row)
 {
 	struct writ_rego_source src = {"t.rego", mod, strlen(mod)};
-	struct writ_rego_compile_opts o = {&src, 1, NULL, 0};
+	struct writ_rego_compile_opts o = {&src, 1, NULL, 0, false};
 	struct writ_rego_bundle *b = NULL;
 	struct writ_rego_error err;
 
@@ -224,6 +224,54 @@ test_language(void **state)
 /* ---------------------------------------------------------------------------
  * Errors.
  */
+
+/*
+ * Base data at or under a rule's path: refused with data_conflicts (as opa
+ * eval and OPA's server refuse it), at the rule defined first; otherwise the
+ * base document wins, as in OPA's topdown tests.
+ */
+static void
+test_data_conflicts(void **state)
+{
+	static const char mod[] = "package authz\n\ndefault allow := false\n\nallow if input.ok\n";
+	static const struct {
+		const char *data;
+		const char *msg; /* NULL: compiles */
+	} cases[] = {
+	    {"{\"authz\":{\"allow\":\"fromdata\"}}", "conflicting rule for data path authz/allow found"},
+	    {"{\"authz\":{\"allow\":{\"a\":1}}}", "conflicting rule for data path authz/allow found"},
+	    {"{\"authz\":{\"roles\":{\"a\":1}}}", NULL},
+	    {"{\"authz\":{}}", NULL},
+	    {"{\"other\":{\"allow\":1}}", NULL},
+	};
+	struct writ_rego_source src = {"t.rego", mod, sizeof(mod) - 1};
+	struct writ_rego_compile_opts o = {&src, 1, NULL, 0, true};
+	struct writ_rego_bundle *b = NULL;
+	struct writ_rego_error err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < WRIT_ARRAY_LEN(cases); i++) {
+		o.data_json = cases[i].data;
+		o.data_len = strlen(cases[i].data);
+		o.data_conflicts = true;
+		if (cases[i].msg == NULL) {
+			assert_int_equal(writ_rego_compile(&o, &b, &err), WRIT_OK);
+			writ_rego_bundle_free(b);
+			continue;
+		}
+		assert_int_not_equal(writ_rego_compile(&o, &b, &err), WRIT_OK);
+		assert_string_equal(err.code, "rego_compile_error");
+		assert_string_equal(err.message, cases[i].msg);
+		assert_string_equal(err.file, "t.rego");
+		assert_int_equal(err.row, 3); /* the default rule comes first */
+		o.data_conflicts = false;
+		assert_int_equal(writ_rego_compile(&o, &b, &err), WRIT_OK);
+		writ_rego_bundle_free(b);
+	}
+	expect_x(mod, "{\"authz\":{\"allow\":\"fromdata\"}}", "{}", "x = data.authz.allow",
+	    "\"fromdata\"");
+}
 
 static void
 test_compile_errors(void **state)
@@ -457,7 +505,7 @@ test_faults(void **state)
 {
 	const char *mod = "package a\no[k] := v if some k, v in {\"b\": [2], \"a\": {1}}\n";
 	struct writ_rego_source src = {"t.rego", mod, strlen(mod)};
-	struct writ_rego_compile_opts co = {&src, 1, NULL, 0};
+	struct writ_rego_compile_opts co = {&src, 1, NULL, 0, false};
 	long n;
 
 	(void)state;
@@ -492,6 +540,7 @@ main(void)
 	    cmocka_unit_test(test_result_shape),
 	    cmocka_unit_test(test_language),
 	    cmocka_unit_test(test_compile_errors),
+	    cmocka_unit_test(test_data_conflicts),
 	    cmocka_unit_test(test_eval_errors),
 	    cmocka_unit_test(test_limit_steps),
 	    cmocka_unit_test(test_limit_memory),

@@ -192,7 +192,7 @@ test_select_data(void **state)
 	struct writ_rego_source src[2] = {
 	    {"a.rego", mod, sizeof(mod) - 1}, {"b.rego", q, sizeof(q) - 1}};
 	const char *data = "{\"cfg\":{\"mode\":\"strict\"}}";
-	struct writ_rego_compile_opts o = {src, 2, data, strlen(data)};
+	struct writ_rego_compile_opts o = {src, 2, data, strlen(data), false};
 	struct writ_rego_bundle *b = NULL;
 	struct writ_rego_error err;
 	struct writ_arena *a = writ_arena_new(0, 0);

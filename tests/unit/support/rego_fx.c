@@ -45,7 +45,7 @@ fx_rego_compile(const char *mod, const char *data)
 {
 	struct writ_rego_source src = {"t.rego", mod, mod != NULL ? strlen(mod) : 0};
 	struct writ_rego_compile_opts o = {
-	    &src, mod != NULL ? 1 : 0, data, data != NULL ? strlen(data) : 0};
+	    &src, mod != NULL ? 1 : 0, data, data != NULL ? strlen(data) : 0, false};
 	struct writ_rego_bundle *b = NULL;
 	struct writ_rego_error err;
 	char msg[1024];
