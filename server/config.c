@@ -105,7 +105,9 @@ static const struct kw limits_kw[] = {
 
 static const struct kw policy_kw[] = {
 	{"bundle_dir", K_STR, PF(bundle_dir), 0, 0},
+	{"decision_log_input", K_STR, PF(decision_log_input), 0, 0},
 	{"default_decision", K_STR, PF(default_decision), 0, 0},
+	{"mask_decision", K_STR, PF(mask_decision), 0, 0},
 	{"reload_interval", K_DUR, PF(reload_interval), 0, 86400},
 };
 
@@ -234,6 +236,8 @@ writ_config_free(struct writ_config *cfg)
 	writ_free(cfg->pid_file);
 	writ_free(cfg->policy.bundle_dir);
 	writ_free(cfg->policy.default_decision);
+	writ_free(cfg->policy.decision_log_input);
+	writ_free(cfg->policy.mask_decision);
 	writ_config_init(cfg);
 }
 
@@ -620,8 +624,15 @@ do_policy(struct ctx *c, json_t *doc)
 	if ((rc = get_blocks(c, doc, "policy", 0, 1, &arr)) != WRIT_OK)
 		return rc;
 	if ((blk = json_array_get(arr, 0)) != NULL) {
+		const char *in;
+
 		c->cfg->policy.line = block_line(c, blk, "policy");
 		rc = apply(c, blk, policy_kw, WRIT_ARRAY_LEN(policy_kw), &c->cfg->policy, "policy");
+		in = c->cfg->policy.decision_log_input;
+		if (rc == WRIT_OK && in != NULL && strcmp(in, "full") != 0 &&
+		    strcmp(in, "hmac") != 0 && strcmp(in, "none") != 0)
+			rc = cerr(c, c->cfg->policy.line, WRIT_EINVAL,
+			    "decision_log_input must be \"full\", \"hmac\" or \"none\"");
 	}
 	json_decref(arr);
 	return rc;

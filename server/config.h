@@ -96,6 +96,8 @@ struct writ_config_policy {
 	char *bundle_dir;              /* owned, NULL when unset */
 	char *default_decision;        /* owned, NULL = "/system/main" */
 	int64_t reload_interval;       /* seconds between bundle_dir checks, default 5; 0 = never */
+	char *decision_log_input;      /* owned: "full" (NULL), "hmac" or "none" */
+	char *mask_decision;           /* owned, NULL = "/system/log/mask" */
 	int line;                      /* where the block starts, 0 when absent */
 };
 

@@ -8,15 +8,24 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
+#include "writ/core.h"
 #include "writ/policy.h"
 
 #include "decision.h"
 
+#define MASK_DEFAULT "system/log/mask"
+
 struct decision {
 	struct writ_policy_store *ps;
+	struct writ_core *core;          /* its audit devices get the decisions */
+	enum writ_decision_input mode;   /* how inputs are logged */
+	char mask[256];                  /* data path of the mask policy */
 	const char *dir;
 	int64_t interval; /* seconds */
 	pthread_t thread;
@@ -50,6 +59,111 @@ poll_main(void *arg)
 	return NULL;
 }
 
+/* JSON text as a value; text that jansson cannot hold (huge numbers) as a string. */
+static json_t *
+json_or_text(const char *text, size_t len)
+{
+	json_t *v = json_loadb(text, len, JSON_DECODE_ANY, NULL);
+
+	return v != NULL ? v : json_stringn(text, len);
+}
+
+/* true/false for a boolean decision or an object with a boolean "allowed" or "allow". */
+static json_t *
+allowed_of(const json_t *result)
+{
+	const json_t *a;
+
+	if (json_is_boolean(result))
+		return json_boolean(json_is_true(result));
+	if ((a = json_object_get(result, "allowed")) == NULL)
+		a = json_object_get(result, "allow");
+	return json_is_boolean(a) ? json_boolean(json_is_true(a)) : NULL;
+}
+
+/*
+ * Run the mask policy (data.system.log.mask by default) over the event and
+ * apply what it returns.  A mask that fails to evaluate must not let the
+ * input through: the input is then logged as its HMAC only, with the error.
+ */
+static void
+mask_event(struct decision *d, struct writ_policy_snapshot *snap, json_t *ev,
+    enum writ_decision_input *mode)
+{
+	struct writ_rego_error rerr;
+	struct writ_buf out;
+	char *text = json_dumps(ev, JSON_COMPACT);
+	json_t *mask = NULL;
+	size_t ignored = 0;
+	bool defined = false;
+	writ_rc rc = text != NULL ? WRIT_OK : WRIT_ENOMEM;
+
+	writ_buf_init(&out, 0);
+	memset(&rerr, 0, sizeof(rerr));
+	if (rc == WRIT_OK)
+		rc = writ_policy_decide(snap, d->mask, text, strlen(text), &out, &defined, &rerr);
+	free(text);
+	if (rc == WRIT_OK && defined &&
+	    ((mask = json_loadb(out.ptr, out.len, JSON_DECODE_ANY, NULL)) == NULL ||
+		writ_decision_mask(ev, mask, &ignored) != WRIT_OK))
+		rc = WRIT_ENOMEM;
+	if (rc != WRIT_OK) {
+		if (*mode == WRIT_DECISION_INPUT_FULL)
+			*mode = WRIT_DECISION_INPUT_HMAC;
+		json_object_set_new(ev, "mask_error",
+		    json_string(rerr.message[0] ? rerr.message : writ_rc_name(rc)));
+	} else if (ignored > 0) {
+		writ_log(WRIT_LOG_WARN, "policy: %zu entries of the mask policy data.%s ignored",
+		    ignored, d->mask);
+	}
+	json_decref(mask);
+	writ_buf_free(&out);
+}
+
+/* The decision log (writ_policy_opts.log): one audit entry per decision. */
+static writ_rc
+log_decision(void *arg, const struct writ_policy_decision *ld)
+{
+	struct decision *d = arg;
+	enum writ_decision_input mode = d->mode;
+	uint64_t seqs[WRIT_CORE_MAX_AUDIT];
+	struct writ_err err = {0};
+	json_t *ev = json_object(), *caller = json_object(), *result = NULL, *allowed;
+	writ_rc rc = WRIT_ENOMEM;
+
+	if (ev == NULL || caller == NULL)
+		goto out;
+	json_object_set_new(ev, "decision_id", json_string(ld->decision_id));
+	json_object_set_new(ev, "path", json_string(ld->path));
+	if (ld->input != NULL)
+		json_object_set_new(ev, "input", json_or_text(ld->input, ld->input_len));
+	if (ld->result != NULL) {
+		result = json_or_text(ld->result, ld->result_len);
+		if ((allowed = allowed_of(result)) != NULL)
+			json_object_set_new(ev, "allowed", allowed);
+		json_object_set_new(ev, "result", result);
+	}
+	if (ld->error != NULL)
+		json_object_set_new(ev, "error",
+		    json_pack("{s:s, s:s}", "code", ld->error->code, "message", ld->error->message));
+	json_object_set_new(ev, "revision", json_string(ld->revision));
+	json_object_set_new(ev, "latency_ns", json_integer((json_int_t)ld->latency_ns));
+	if (ld->remote_addr != NULL)
+		json_object_set_new(caller, "remote_address", json_string(ld->remote_addr));
+	if (ld->spiffe_id != NULL)
+		json_object_set_new(caller, "spiffe_id", json_string(ld->spiffe_id));
+	json_object_set(ev, "caller", caller);
+	mask_event(d, ld->snap, ev, &mode);
+	rc = writ_core_audit_decision(d->core, ev, mode, seqs, &err);
+	if (rc != WRIT_OK)
+		writ_log(WRIT_LOG_ERROR, "policy: decision %s not logged, refused: %s",
+		    ld->decision_id, err.msg);
+out:
+	json_decref(caller);
+	json_decref(ev);
+	return rc;
+}
+
 static writ_rc
 poller_start(struct decision *d, struct writ_err *err)
 {
@@ -72,18 +186,35 @@ poller_start(struct decision *d, struct writ_err *err)
 
 writ_rc
 decision_start(const struct writ_config_policy *cfg, struct writ_store *store,
-    struct decision **out, struct writ_err *err)
+    struct writ_core *core, struct decision **out, struct writ_err *err)
 {
 	struct writ_policy_opts o = {0};
 	struct decision *d = writ_calloc(1, sizeof(*d));
+	const char *mask = cfg->mask_decision != NULL ? cfg->mask_decision : MASK_DEFAULT;
 	writ_rc rc;
 
 	if (d == NULL)
 		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
 	pthread_mutex_init(&d->mu, NULL);
+	d->core = core;
+	d->mode = WRIT_DECISION_INPUT_FULL;
+	if (cfg->decision_log_input != NULL && strcmp(cfg->decision_log_input, "hmac") == 0)
+		d->mode = WRIT_DECISION_INPUT_HMAC;
+	else if (cfg->decision_log_input != NULL && strcmp(cfg->decision_log_input, "none") == 0)
+		d->mode = WRIT_DECISION_INPUT_NONE;
+	mask += *mask == '/';
+	if (strlen(mask) >= sizeof(d->mask)) {
+		decision_stop(d);
+		return WRIT_ERR(err, WRIT_EINVAL, "policy: mask_decision is too long");
+	}
+	memcpy(d->mask, mask, strlen(mask) + 1);
 	o.bundle_dir = cfg->bundle_dir;
 	o.default_decision = cfg->default_decision;
 	o.store = store;
+	if (core != NULL) {
+		o.log = log_decision;
+		o.log_arg = d;
+	}
 	if ((rc = writ_policy_store_new(&o, &d->ps, err)) != WRIT_OK) {
 		decision_stop(d);
 		return rc;
@@ -132,6 +263,7 @@ decision_handle(struct writ_http_req *hr, struct writ_http_resp *resp, void *arg
 	in.body = hr->body;
 	in.bodylen = hr->body_len;
 	in.remote_addr = hr->remote_addr;
+	in.spiffe_id = hr->spiffe_id;
 	in.arena = hr->arena;
 	writ_policy_serve(d->ps, &in, &out);
 	resp->status = out.status;

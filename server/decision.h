@@ -15,16 +15,21 @@
 #include "http.h"
 
 struct decision;
+struct writ_core;
 struct writ_store;
 
 /*
  * Load the policy store described by cfg (borrowed) over store (borrowed:
  * API changes are kept there; must outlive the service) and, with a bundle
- * directory and a reload interval, start the thread that polls it.  Errors
- * are those of writ_policy_store_new (a bundle that does not load).
+ * directory and a reload interval, start the thread that polls it.  Every
+ * decision is appended to core's audit devices (core borrowed, or NULL: no
+ * decision log), masked by the mask policy and with its input as
+ * cfg->decision_log_input says; a decision that cannot be logged is refused.
+ * Errors are those of writ_policy_store_new (a bundle that does not load).
  */
 WRIT_MUST_CHECK writ_rc decision_start(const struct writ_config_policy *cfg,
-    struct writ_store *store, struct decision **out, struct writ_err *err);
+    struct writ_store *store, struct writ_core *core, struct decision **out,
+    struct writ_err *err);
 /* Stop the poller and free; no request may be running.  Accepts NULL. */
 void decision_stop(struct decision *d);
 /* The decision listeners' handler; arg is the struct decision. */

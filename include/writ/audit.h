@@ -156,7 +156,7 @@ struct writ_audit_filter {
 	const char *path;       /* request or decision path; "PREFIX*" matches a prefix */
 	const char *identity;   /* a string anywhere in "auth" or "caller", the accessor's or
 				   token's HMAC, or the remote address */
-	const char *request_id; /* request.id or decision.id */
+	const char *request_id; /* request.id or decision.decision_id */
 	int outcome;            /* 1 allowed, 0 denied, -1 any */
 	int64_t since_ns; /* entries at or after, ns since the epoch (writ_audit_time_bound) */
 	int64_t until_ns; /* entries before */

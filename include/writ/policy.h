@@ -39,11 +39,38 @@ struct writ_store;
 struct writ_policy_store;
 struct writ_policy_snapshot;
 
+/*
+ * One decision of the REST API, as its decision log is told of it.  Every
+ * pointer is borrowed for the call.
+ */
+struct writ_policy_decision {
+	const char *decision_id; /* the one the reply carries */
+	const char *path;        /* data path without "data" ("envoy/authz/allow") */
+	const char *input;       /* JSON text, or NULL: no input */
+	size_t input_len;
+	const char *result;      /* JSON text, or NULL: undefined (or an error) */
+	size_t result_len;
+	const struct writ_rego_error *error; /* the evaluation's error, or NULL */
+	const char *revision;                /* the bundle's ("" without one) */
+	uint64_t latency_ns;
+	const char *remote_addr; /* or NULL */
+	const char *spiffe_id;   /* the mTLS peer's, or NULL */
+	struct writ_policy_snapshot *snap; /* what it was decided on (a mask policy runs there) */
+};
+
+/*
+ * Record a decision before it is answered.  Anything but WRIT_OK fails the
+ * request closed: 500 internal_error "decision log unavailable", no result.
+ */
+typedef writ_rc (*writ_policy_log_fn)(void *arg, const struct writ_policy_decision *d);
+
 struct writ_policy_opts {
 	const char *bundle_dir;         /* OPA bundle directory, or NULL (copied) */
 	const char *default_decision;   /* data path of POST /, NULL = "/system/main" (copied) */
 	struct writ_store *store;       /* where API changes are kept, or NULL (borrowed) */
 	struct writ_rego_limits limits; /* per decision; zero fields take the defaults */
+	writ_policy_log_fn log;         /* decision log, or NULL: none */
+	void *log_arg;
 };
 
 /*
@@ -106,6 +133,7 @@ struct writ_policy_in {
 	size_t bodylen;
 	const char *remote_addr;  /* for logs */
 	struct writ_arena *arena; /* per-request arena (borrowed), or NULL */
+	const char *spiffe_id;    /* the mTLS peer's SPIFFE ID, or NULL (for the decision log) */
 };
 
 struct writ_policy_out {

@@ -232,7 +232,7 @@ writ_audit_filter_match(const struct writ_audit_filter *f, const char *line, siz
 	if (f->request_id != NULL) {
 		rid = json_object_get(json_object_get(e, "request"), "id");
 		if (rid == NULL)
-			rid = json_object_get(json_object_get(e, "decision"), "id");
+			rid = json_object_get(json_object_get(e, "decision"), "decision_id");
 		if (!str_is(rid, f->request_id))
 			goto out;
 	}

@@ -248,9 +248,8 @@ reply_changed(struct api *c, bool empty_object)
 /* The decision reply: {"provenance", "metrics", "result", "warning", "decision_id"}. */
 static writ_rc
 decision_body(struct api *c, struct writ_policy_snapshot *s, const struct pol_decision *d,
-    const struct writ_buf *v, bool warn, struct writ_buf *b)
+    const struct writ_buf *v, bool warn, const char *id, struct writ_buf *b)
 {
-	char id[37];
 	bool comma = false;
 	writ_rc rc = writ_buf_append(b, "{", 1);
 
@@ -274,7 +273,7 @@ decision_body(struct api *c, struct writ_policy_snapshot *s, const struct pol_de
 		    comma ? "," : "", MSG_NO_INPUT);
 		comma = true;
 	}
-	if (rc == WRIT_OK && writ_uuid(id) == WRIT_OK)
+	if (rc == WRIT_OK && id[0] != '\0')
 		rc = writ_buf_appendf(b, "%s\"decision_id\":\"%s\"", comma ? "," : "", id);
 	if (rc == WRIT_OK)
 		rc = writ_buf_append(b, "}", 1);
@@ -312,6 +311,44 @@ ref_text(const struct pol_path *p, struct writ_buf *b)
 	return rc;
 }
 
+/*
+ * Tell the decision log (if any) about a decision made with rc; false when
+ * it could not record it, and the request has been answered 500.
+ */
+static bool
+log_decision(struct api *c, struct writ_policy_snapshot *s, const struct pol_path *p,
+    const struct pol_decision *d, writ_rc rc, const struct writ_buf *v,
+    const struct writ_rego_error *rerr, const char *id)
+{
+	struct writ_policy_decision ld = {0};
+	struct writ_buf path;
+	writ_rc lrc;
+
+	if (c->ps->log == NULL)
+		return true;
+	writ_buf_init(&path, 0);
+	ld.decision_id = id;
+	ld.path = pol_path_text(p, p->n, &path) == WRIT_OK && path.ptr != NULL ? path.ptr + 1 : "";
+	ld.input = d->input;
+	ld.input_len = d->input_len;
+	if (rc == WRIT_OK && d->defined) {
+		ld.result = v->ptr;
+		ld.result_len = v->len;
+	}
+	ld.error = rc == WRIT_OK ? NULL : rerr;
+	ld.revision = writ_policy_revision(s);
+	ld.latency_ns = writ_time_mono_ns() - c->t0;
+	ld.remote_addr = c->in->remote_addr;
+	ld.spiffe_id = c->in->spiffe_id;
+	ld.snap = s;
+	lrc = c->ps->log(c->ps->log_arg, &ld);
+	writ_buf_free(&path);
+	if (lrc == WRIT_OK)
+		return true;
+	reply_error(c, 500, "internal_error", "decision log unavailable", NULL);
+	return false;
+}
+
 /* Evaluate data.<p> with input (NULL: none) and reply; bare: POST / (the value alone). */
 static void
 decide(
@@ -321,12 +358,18 @@ decide(
 	struct pol_decision d = {.input = input, .input_len = ilen, .strict = c->strict};
 	struct writ_rego_error rerr;
 	struct writ_buf v, b, ref;
+	char id[37] = "";
 	writ_rc rc;
 
 	writ_buf_init(&v, 0);
 	writ_buf_init(&b, 0);
 	writ_buf_init(&ref, 0);
-	if ((rc = pol_decide(s, p, &d, &v, &rerr)) != WRIT_OK) {
+	if (writ_uuid(id) != WRIT_OK)
+		id[0] = '\0';
+	rc = pol_decide(s, p, &d, &v, &rerr);
+	if (!log_decision(c, s, p, &d, rc, &v, &rerr, id)) {
+		/* answered: fail closed */
+	} else if (rc != WRIT_OK) {
 		reply_eval_error(c, rc, &rerr);
 	} else if (bare && !d.defined) {
 		rc = ref_text(p, &ref);
@@ -334,7 +377,7 @@ decide(
 		    c, 404, "undefined_document", rc == WRIT_OK ? ref.ptr : MSG_UNDEFINED, NULL);
 	} else if (bare) {
 		reply(c, 200, &v, c->pretty);
-	} else if (decision_body(c, s, &d, &v, warn, &b) != WRIT_OK) {
+	} else if (decision_body(c, s, &d, &v, warn, id, &b) != WRIT_OK) {
 		c->out->status = 500;
 	} else {
 		reply(c, 200, &b, c->pretty);

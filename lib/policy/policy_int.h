@@ -83,6 +83,8 @@ struct writ_policy_store {
 	char *default_decision; /* "system/main": no leading '/' */
 	struct writ_store *st;
 	struct writ_rego_limits limits;
+	writ_policy_log_fn log; /* decision log, or NULL */
+	void *log_arg;
 	bool has_bundle;
 	struct pol_bundle bundle;
 	uint64_t bundle_sig;   /* of the loaded directory */

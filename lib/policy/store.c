@@ -225,6 +225,8 @@ writ_policy_store_new(
 	writ_buf_init(&ps->api_data, WRIT_STORE_VALUE_MAX);
 	ps->st = o->store;
 	ps->limits = o->limits;
+	ps->log = o->log;
+	ps->log_arg = o->log_arg;
 	atomic_init(&ps->loaded, o->store == NULL);
 	rc = WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
 	if (writ_buf_append(&ps->api_data, "{}", 2) != WRIT_OK ||

@@ -32,7 +32,7 @@ static const char resp_denied[] =
 static const char decision_allow[] =
     "{\"seq\":9,\"prev\":\"x\",\"time\":\"2026-11-24T00:00:00.000000000Z\",\"type\":\"decision\","
     "\"caller\":{\"spiffe_id\":\"spiffe://corp/agent/returns\",\"sub\":\"partner-1\"},"
-    "\"decision\":{\"id\":\"d-1\",\"path\":\"envoy/authz/allow\",\"allowed\":true}}";
+    "\"decision\":{\"decision_id\":\"d-1\",\"path\":\"envoy/authz/allow\",\"allowed\":true}}";
 
 static bool
 match(const struct writ_audit_filter *f, const char *line)

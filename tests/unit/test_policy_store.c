@@ -351,7 +351,7 @@ test_data_api(void **state)
 	/* If-None-Match: * leaves an existing document alone. */
 	{
 		struct writ_policy_in in = {
-		    "PUT", "/v1/data/x", NULL, NULL, "*", "1", 1, NULL, NULL};
+		    "PUT", "/v1/data/x", NULL, NULL, "*", "1", 1, NULL, NULL, NULL};
 		struct writ_policy_out out;
 
 		writ_policy_serve(ps, &in, &out);
@@ -655,12 +655,12 @@ test_faults(void **state)
 		writ_fault_set(n);
 		if (writ_policy_store_new(&o, &ps, &err) == WRIT_OK) {
 			in = (struct writ_policy_in){"PUT", "/v1/policies/authz", NULL, NULL, NULL,
-			    rbac, strlen(rbac), NULL, NULL};
+			    rbac, strlen(rbac), NULL, NULL, NULL};
 			writ_policy_serve(ps, &in, &out);
 			st1 = out.status;
 			writ_buf_free(&out.body);
 			in = (struct writ_policy_in){"POST", "/v1/data/authz/allow", NULL, NULL,
-			    NULL, body, strlen(body), NULL, NULL};
+			    NULL, body, strlen(body), NULL, NULL, NULL};
 			writ_policy_serve(ps, &in, &out);
 			st2 = out.status;
 			writ_buf_free(&out.body);
