@@ -57,6 +57,7 @@ struct kw {
 #define AF(f)  offsetof(struct writ_config_audit, f)
 #define MF(f)  offsetof(struct writ_config_limits, f)
 #define PF(f)  offsetof(struct writ_config_policy, f)
+#define XF(f)  offsetof(struct writ_config_ext_authz, f)
 
 /* Every table is sorted by name (checked in debug builds). */
 static const struct kw top_kw[] = {
@@ -66,6 +67,7 @@ static const struct kw top_kw[] = {
 	{"decision_listener", K_BLOCK, 0, 0, 0},
 	{"default_lease_ttl", K_DUR, CF(default_lease_ttl), 1, MAX_TTL},
 	{"disable_mlock", K_BOOL, CF(disable_mlock), 0, 0},
+	{"ext_authz", K_BLOCK, 0, 0, 0},
 	{"limits", K_BLOCK, 0, 0, 0},
 	{"listener", K_BLOCK, 0, 0, 0},
 	{"log_level", K_LEVEL, CF(log_level), 0, 0},
@@ -86,6 +88,21 @@ static const struct kw listener_kw[] = {
 	{"tls_key_file", K_STR, LF(tls_key_file), 0, 0},
 	{"tls_min_version", K_TLSVER, LF(tls_min_version), 0, 0},
 	{"tls_require_and_verify_client_cert", K_BOOL, LF(tls_require_and_verify_client_cert), 0,
+	    0},
+};
+
+static const struct kw ext_authz_kw[] = {
+	{"address", K_ADDR, XF(l.address), 0, 0},
+	{"dry_run", K_BOOL, XF(dry_run), 0, 0},
+	{"max_recv_msg_size", K_NUM, XF(max_recv_msg_size), 1 * KIB, 64 * MIB},
+	{"path", K_STR, XF(path), 0, 0},
+	{"skip_request_body_parse", K_BOOL, XF(skip_request_body_parse), 0, 0},
+	{"tls_cert_file", K_STR, XF(l.tls_cert_file), 0, 0},
+	{"tls_client_ca_file", K_STR, XF(l.tls_client_ca_file), 0, 0},
+	{"tls_disable", K_BOOL, XF(l.tls_disable), 0, 0},
+	{"tls_key_file", K_STR, XF(l.tls_key_file), 0, 0},
+	{"tls_min_version", K_TLSVER, XF(l.tls_min_version), 0, 0},
+	{"tls_require_and_verify_client_cert", K_BOOL, XF(l.tls_require_and_verify_client_cert), 0,
 	    0},
 };
 
@@ -228,6 +245,11 @@ writ_config_free(struct writ_config *cfg)
 	}
 	for (i = 0; i < cfg->naudits; i++)
 		writ_free(cfg->audits[i].path);
+	writ_free(cfg->ext_authz.l.address);
+	writ_free(cfg->ext_authz.l.tls_cert_file);
+	writ_free(cfg->ext_authz.l.tls_key_file);
+	writ_free(cfg->ext_authz.l.tls_client_ca_file);
+	writ_free(cfg->ext_authz.path);
 	writ_free(cfg->listeners);
 	writ_free(cfg->audits);
 	writ_free(cfg->storage_path);
@@ -652,6 +674,51 @@ do_limits(struct ctx *c, json_t *doc)
 	return rc;
 }
 
+static writ_rc
+do_ext_authz(struct ctx *c, json_t *doc)
+{
+	struct writ_config_ext_authz *x = &c->cfg->ext_authz;
+	json_t *arr = NULL, *blk;
+	const char *type;
+	char b[60];
+	writ_rc rc;
+
+	if ((rc = get_blocks(c, doc, "ext_authz", 1, 1, &arr)) != WRIT_OK)
+		return rc;
+	if ((blk = json_array_get(arr, 0)) == NULL)
+		goto out;
+	type = block_label(blk);
+	x->enabled = true;
+	x->l.line = block_line(c, blk, type);
+	x->l.tls_min_version = 12;
+	if (strcmp(type, "grpc") != 0) {
+		rc = cerr(c, x->l.line, WRIT_EINVAL, "unknown ext_authz type \"%s\" (grpc)",
+		    shown(b, sizeof(b), type));
+		goto out;
+	}
+	if ((rc = apply(c, blk, ext_authz_kw, WRIT_ARRAY_LEN(ext_authz_kw), x, "ext_authz")) !=
+	    WRIT_OK)
+		goto out;
+	if ((x->l.address == NULL && (x->l.address = writ_strdup("127.0.0.1:9191")) == NULL) ||
+	    (x->path == NULL && (x->path = writ_strdup("envoy/authz/allow")) == NULL)) {
+		rc = cerr(c, x->l.line, WRIT_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (x->path[0] == '/' || x->path[strlen(x->path) - 1] == '/' ||
+	    strstr(x->path, "//") != NULL) {
+		rc = cerr(c, key_line(c, blk, "path"), WRIT_EINVAL,
+		    "invalid ext_authz path \"%s\" (like envoy/authz/allow)",
+		    shown(b, sizeof(b), x->path));
+		goto out;
+	}
+	if (x->max_recv_msg_size == 0)
+		x->max_recv_msg_size = 4 * MIB;
+	rc = check_listener(c, &x->l);
+out:
+	json_decref(arr);
+	return rc;
+}
+
 /* ---------------------------------------------------------------------------
  * Whole file.
  */
@@ -686,6 +753,12 @@ check_all(struct ctx *c)
 		}
 		if (l->max_request_size == 0)
 			l->max_request_size = cfg->limits.max_request_bytes;
+		/* Port 0 picks a free port each time: never the same address. */
+		if (cfg->ext_authz.enabled && strcmp(cfg->ext_authz.l.address, l->address) == 0 &&
+		    strcmp(strrchr(l->address, ':'), ":0") != 0)
+			return cerr(c, cfg->ext_authz.l.line, WRIT_EINVAL,
+			    "ext_authz address \"%s\" is also a listener's",
+			    shown(b, sizeof(b), l->address));
 	}
 	return WRIT_OK;
 }
@@ -712,7 +785,8 @@ writ_config_parse(const char *text, size_t len, const char *fname, struct writ_c
 	    (rc = do_listeners(&c, doc, "listener", false)) != WRIT_OK ||
 	    (rc = do_listeners(&c, doc, "decision_listener", true)) != WRIT_OK ||
 	    (rc = do_audits(&c, doc)) != WRIT_OK || (rc = do_limits(&c, doc)) != WRIT_OK ||
-	    (rc = do_policy(&c, doc)) != WRIT_OK || (rc = check_all(&c)) != WRIT_OK)
+	    (rc = do_policy(&c, doc)) != WRIT_OK || (rc = do_ext_authz(&c, doc)) != WRIT_OK ||
+	    (rc = check_all(&c)) != WRIT_OK)
 		goto out;
 	*cfg = tmp;
 	writ_config_init(&tmp);

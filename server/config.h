@@ -24,6 +24,13 @@
  *     reload_interval = "5s"                (bundle_dir polling; "0" = never)
  *   }
  *   audit "file" { path = "/var/log/writ/audit.log", checkpoint_every = 1000 }
+ *   ext_authz "grpc" {                        (Envoy ext_authz v3 Check, gRPC)
+ *     address = "127.0.0.1:9191"
+ *     path = "envoy/authz/allow"              (the decision: data.envoy.authz.allow)
+ *     tls_disable = true                      (or the tls_* keys of a listener)
+ *     dry_run = false, skip_request_body_parse = false
+ *     max_recv_msg_size = 4194304
+ *   }
  *   limits { max_request_bytes = 33554432, http_threads = 2 }
  *   log_level = "info"
  *   default_lease_ttl = "768h"
@@ -81,6 +88,19 @@ struct writ_config_audit {
 	int line;
 };
 
+/*
+ * The `ext_authz "grpc" { ... }` block (a writ addition): Envoy's external
+ * authorization v3 over gRPC.  Strings are owned, NULL when unset.
+ */
+struct writ_config_ext_authz {
+	bool enabled;                  /* the block is present */
+	struct writ_config_listener l; /* address (default "127.0.0.1:9191") and tls_* */
+	char *path;                    /* the decision, default "envoy/authz/allow" */
+	bool dry_run;                  /* deny decisions are reported but let through */
+	bool skip_request_body_parse;  /* no parsed_body / truncated_body in the input */
+	uint64_t max_recv_msg_size;    /* bytes of a CheckRequest, default 4 MiB */
+};
+
 /* The `limits { ... }` block (a writ addition); defaults match the HTTP layer's. */
 struct writ_config_limits {
 	uint64_t max_request_bytes;    /* default 32 MiB */
@@ -118,6 +138,7 @@ struct writ_config {
 	char *pid_file;
 	struct writ_config_limits limits;
 	struct writ_config_policy policy;
+	struct writ_config_ext_authz ext_authz;
 };
 
 /*

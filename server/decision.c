@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "writ/core.h"
+#include "writ/envoy.h"
 #include "writ/policy.h"
 
 #include "decision.h"
@@ -162,6 +163,63 @@ out:
 	json_decref(caller);
 	json_decref(ev);
 	return rc;
+}
+
+/*
+ * The decider of ext_authz (writ/envoy.h): the policy store's current bundle,
+ * each decision logged as the REST API's are.  Fails closed: a sealed store,
+ * an evaluation error or a decision the log cannot record is an error, and
+ * the caller denies.
+ */
+static writ_rc
+decide(void *arg, const char *path, const char *input, size_t len, const char *id,
+    const struct writ_decision_caller *caller, struct writ_buf *result, struct writ_err *err)
+{
+	struct decision *d = arg;
+	struct writ_policy_decision ld = {0};
+	struct writ_policy_snapshot *snap;
+	struct writ_rego_error rerr;
+	uint64_t t0 = writ_time_mono_ns();
+	size_t start = result->len;
+	bool defined = false;
+	char msg[600];
+	writ_rc rc;
+
+	if ((rc = writ_policy_ready(d->ps, err)) != WRIT_OK)
+		return rc;
+	snap = writ_policy_acquire(d->ps);
+	memset(&rerr, 0, sizeof(rerr));
+	rc = writ_policy_decide(snap, path, input, len, result, &defined, &rerr);
+	if (rc != WRIT_OK) {
+		writ_rego_error_format(&rerr, msg, sizeof(msg));
+		WRIT_ERR(err, rc, "%s", msg);
+	}
+	if (d->core != NULL) {
+		ld.decision_id = id;
+		ld.path = path;
+		ld.input = input;
+		ld.input_len = len;
+		if (rc == WRIT_OK && defined) {
+			ld.result = result->ptr + start;
+			ld.result_len = result->len - start;
+		}
+		ld.error = rc == WRIT_OK ? NULL : &rerr;
+		ld.revision = writ_policy_revision(snap);
+		ld.latency_ns = writ_time_mono_ns() - t0;
+		ld.remote_addr = caller != NULL ? caller->remote_addr : NULL;
+		ld.spiffe_id = caller != NULL ? caller->spiffe_id : NULL;
+		ld.snap = snap;
+		if (log_decision(d, &ld) != WRIT_OK && rc == WRIT_OK)
+			rc = WRIT_ERR(err, WRIT_EIO, "decision log unavailable");
+	}
+	writ_policy_release(snap);
+	return rc;
+}
+
+struct writ_decider
+decision_decider(struct decision *d)
+{
+	return (struct writ_decider){decide, d};
 }
 
 static writ_rc

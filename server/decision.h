@@ -10,6 +10,7 @@
 #define WRIT_SERVER_DECISION_H
 
 #include "writ/base.h"
+#include "writ/envoy.h"
 
 #include "config.h"
 #include "http.h"
@@ -32,6 +33,8 @@ WRIT_MUST_CHECK writ_rc decision_start(const struct writ_config_policy *cfg,
     struct writ_err *err);
 /* Stop the poller and free; no request may be running.  Accepts NULL. */
 void decision_stop(struct decision *d);
+/* Decisions for ext_authz (writ/envoy.h) from the same store, logged alike; d borrowed. */
+struct writ_decider decision_decider(struct decision *d);
 /* The decision listeners' handler; arg is the struct decision. */
 void decision_handle(struct writ_http_req *req, struct writ_http_resp *resp, void *arg);
 

@@ -59,6 +59,7 @@
 #include "writ/base.h"
 
 #include "http.h"
+#include "net.h"
 #include "tls.h"
 
 #define DEF_THREADS      8
@@ -189,11 +190,6 @@ static void on_wake(evutil_socket_t fd, short what, void *arg);
 static void on_sweep(evutil_socket_t fd, short what, void *arg);
 static void stop_workers(struct writ_http_server *srv, unsigned n);
 /* Listeners. */
-static writ_rc parse_addr(
-    const char *addr, struct sockaddr_storage *ss, socklen_t *sslen, struct writ_err *err);
-static writ_rc open_listener(struct sockaddr_storage *ss, socklen_t sslen, bool first, int backlog,
-    evutil_socket_t *out, struct writ_err *err);
-static void set_port(struct sockaddr_storage *ss, uint16_t port);
 static void on_accept(
     struct evconnlistener *el, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg);
 static void on_accept_error(struct evconnlistener *el, void *arg);
@@ -592,84 +588,6 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
  * Listeners.
  */
 
-static void
-set_port(struct sockaddr_storage *ss, uint16_t port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)ss)->sin_port = htons(port);
-	else
-		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
-}
-
-/* "1.2.3.4:80", "[::1]:80"; numeric hosts only. */
-static writ_rc
-parse_addr(const char *addr, struct sockaddr_storage *ss, socklen_t *sslen, struct writ_err *err)
-{
-	char host[INET6_ADDRSTRLEN + 1];
-	const char *colon = strrchr(addr, ':'), *h = addr;
-	size_t hlen;
-	uint64_t port;
-
-	memset(ss, 0, sizeof(*ss));
-	if (colon == NULL || writ_parse_u64(colon + 1, strlen(colon + 1), &port) != WRIT_OK ||
-	    port > 65535)
-		return WRIT_ERR(err, WRIT_EINVAL, "http: bad listen address '%s'", addr);
-	hlen = (size_t)(colon - addr);
-	if (hlen >= 2 && addr[0] == '[' && addr[hlen - 1] == ']') {
-		h++;
-		hlen -= 2;
-	}
-	if (hlen == 0 || hlen >= sizeof(host))
-		return WRIT_ERR(err, WRIT_EINVAL, "http: bad listen address '%s'", addr);
-	memcpy(host, h, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->sin_addr) == 1) {
-		ss->ss_family = AF_INET;
-		*sslen = sizeof(struct sockaddr_in);
-	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)ss)->sin6_addr) == 1) {
-		ss->ss_family = AF_INET6;
-		*sslen = sizeof(struct sockaddr_in6);
-	} else {
-		return WRIT_ERR(err, WRIT_EINVAL, "http: bad listen address '%s'", addr);
-	}
-	set_port(ss, (uint16_t)port);
-	return WRIT_OK;
-}
-
-/*
- * One worker's listening socket.  The first one binds without SO_REUSEPORT,
- * so an address another process (say a second writ) already listens on fails
- * with EADDRINUSE instead of silently sharing its connections; SO_REUSEPORT is
- * set after the bind, before listen(2), so the other workers' sockets can join.
- */
-static writ_rc
-open_listener(struct sockaddr_storage *ss, socklen_t sslen, bool first, int backlog,
-    evutil_socket_t *out, struct writ_err *err)
-{
-	int fd, one = 1;
-
-	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return WRIT_ERR(err, WRIT_EIO, "http: socket: %s", strerror(errno));
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
-	    (!first && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
-	    (ss->ss_family == AF_INET6 &&
-	        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) ||
-	    bind(fd, (struct sockaddr *)ss, sslen) != 0 ||
-	    (first && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) ||
-	    listen(fd, backlog) != 0) {
-		WRIT_ERR(err, WRIT_EIO, "http: cannot listen: %s", strerror(errno));
-		close(fd);
-		return WRIT_EIO;
-	}
-	if (getsockname(fd, (struct sockaddr *)ss, &sslen) != 0) {
-		close(fd);
-		return WRIT_ERR(err, WRIT_EIO, "http: getsockname: %s", strerror(errno));
-	}
-	*out = fd;
-	return WRIT_OK;
-}
-
 writ_rc
 writ_http_listen(struct writ_http_server *srv, const char *addr, const struct writ_tls_config *tls,
     uint16_t *port, struct writ_err *err)
@@ -693,7 +611,7 @@ writ_http_listen_handler(struct writ_http_server *srv, const char *addr,
 		return WRIT_ERR(err, WRIT_EINVAL, "http: no handler");
 	if (srv->nlis >= WRIT_HTTP_MAX_LISTENERS)
 		return WRIT_ERR(err, WRIT_ELIMIT, "http: too many listeners");
-	if ((rc = parse_addr(addr, &ss, &sslen, err)) != WRIT_OK)
+	if ((rc = writ_net_parse_addr("http", addr, &ss, &sslen, err)) != WRIT_OK)
 		return rc;
 	if (tls != NULL && (rc = writ_tls_ctx_new(tls, &ctx, err)) != WRIT_OK)
 		return rc;
@@ -702,10 +620,10 @@ writ_http_listen_handler(struct writ_http_server *srv, const char *addr,
 		struct worker *w = &srv->workers[i];
 		struct wlistener *wl = &w->lis[w->nlis];
 
-		rc = open_listener(&ss, sslen, i == 0, srv->cfg.backlog, &fd, err);
+		rc = writ_net_listen("http", &ss, sslen, i == 0, srv->cfg.backlog, &fd, err);
 		if (rc != WRIT_OK)
 			return rc;
-		/* open_listener wrote back the bound port: later sockets join it (port 0). */
+		/* writ_net_listen wrote back the bound port: later sockets join it (port 0). */
 		wl->w = w;
 		wl->tls = ctx;
 		wl->fn = fn;
@@ -720,8 +638,7 @@ writ_http_listen_handler(struct writ_http_server *srv, const char *addr,
 		w->nlis++;
 	}
 	if (port != NULL)
-		*port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-		                                      : ((struct sockaddr_in6 *)&ss)->sin6_port);
+		*port = writ_net_port(&ss);
 	return WRIT_OK;
 }
 

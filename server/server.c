@@ -6,7 +6,8 @@
  * -dev is the embedded default: SQLite and an audit log in a fresh temporary
  * directory, initialised and unsealed at start with one unseal key, root token
  * and unseal key printed, KV v2 at secret/, API on 127.0.0.1:8200, OPA's REST
- * API (an empty policy store) on 127.0.0.1:8181.
+ * API on 127.0.0.1:8181 and Envoy ext_authz (gRPC) on 127.0.0.1:9191, both
+ * deciding with one policy store (-dev-policy-dir as its bundle directory).
  */
 #include <sys/stat.h>
 #include <err.h>
@@ -25,6 +26,8 @@
 #include "commit.h"
 #include "config.h"
 #include "decision.h"
+#include "ext_authz.h"
+#include "grpc.h"
 #include "http.h"
 #include "server.h"
 #include "tls.h"
@@ -37,6 +40,9 @@ struct server {
 	struct decision *decision;
 	struct writ_config cfg;
 	char devdir[256];
+	/* Envoy ext_authz: the gRPC server and what it decides with. */
+	struct writ_grpc_server *grpc;
+	struct writ_ext_authz authz;
 };
 
 static struct writ_http_server *signal_target;
@@ -169,11 +175,25 @@ save_token_file(const char *token)
 	close(fd);
 }
 
+/* "envoy/authz/allow" as the rule it names, "envoy.authz.allow", for messages. */
+static const char *
+dotted(const char *path, char *buf, size_t len)
+{
+	size_t i;
+
+	snprintf(buf, len, "%s", path);
+	for (i = 0; buf[i] != '\0'; i++)
+		if (buf[i] == '/')
+			buf[i] = '.';
+	return buf;
+}
+
 static writ_rc
 dev_init(struct server *s, struct writ_err *err)
 {
 	struct writ_arena *a = writ_arena_new(0, WRIT_ARENA_SECRET);
 	struct writ_core_init_result r = {0};
+	char d[256];
 	writ_rc rc;
 
 	if (a == NULL)
@@ -186,15 +206,34 @@ dev_init(struct server *s, struct writ_err *err)
 	       "    export WRIT_ADDR='http://%s'\n\n"
 	       "Unseal Key: %s\nRoot Token: %s\n\n"
 	       "Decision API (OPA REST API): http://%s\n"
+	       "Envoy ext_authz (gRPC): %s, decision data.%s\n"
 	       "Storage: %s/writ.db\nAudit log: %s/audit.log (public key %s/audit.log.pub)\n\n",
 	    s->cfg.nlisteners ? s->cfg.listeners[0].address : "127.0.0.1:8200", r.keys_b64[0],
 	    r.root_token, s->cfg.nlisteners > 1 ? s->cfg.listeners[1].address : "127.0.0.1:8181",
-	    s->devdir, s->devdir, s->devdir);
+	    s->cfg.ext_authz.l.address, dotted(s->cfg.ext_authz.path, d, sizeof(d)), s->devdir,
+	    s->devdir, s->devdir);
 	fflush(stdout);
 	save_token_file(r.root_token);
 out:
 	writ_arena_free(a);
 	return rc;
+}
+
+/* The TLS settings of a listener block; NULL when it has TLS off. */
+static const struct writ_tls_config *
+listener_tls(const struct writ_config_listener *l, struct writ_tls_config *tls)
+{
+	if (l->tls_disable)
+		return NULL;
+	memset(tls, 0, sizeof(*tls));
+	tls->cert_file = l->tls_cert_file;
+	tls->key_file = l->tls_key_file;
+	tls->ca_file = l->tls_client_ca_file;
+	tls->verify = l->tls_require_and_verify_client_cert
+	    ? WRIT_TLS_VERIFY_REQUIRE
+	    : (l->tls_client_ca_file ? WRIT_TLS_VERIFY_REQUEST : WRIT_TLS_VERIFY_NONE);
+	tls->min_version = l->tls_min_version == 13 ? TLS1_3_VERSION : 0;
+	return tls;
 }
 
 /* Write the bound port to the file named by the environment variable var, if set. */
@@ -219,24 +258,14 @@ listen_all(struct server *s, struct writ_err *err)
 
 	for (i = 0; i < s->cfg.nlisteners; i++) {
 		const struct writ_config_listener *l = &s->cfg.listeners[i];
-		struct writ_tls_config tls = {0};
+		struct writ_tls_config tls;
 		uint16_t port = 0;
 
-		if (!l->tls_disable) {
-			tls.cert_file = l->tls_cert_file;
-			tls.key_file = l->tls_key_file;
-			tls.ca_file = l->tls_client_ca_file;
-			tls.verify = l->tls_require_and_verify_client_cert
-			    ? WRIT_TLS_VERIFY_REQUIRE
-			    : (l->tls_client_ca_file ? WRIT_TLS_VERIFY_REQUEST : WRIT_TLS_VERIFY_NONE);
-			tls.min_version = l->tls_min_version == 13 ? TLS1_3_VERSION : 0;
-		}
 		if (l->decision)
-			rc = writ_http_listen_handler(s->http, l->address,
-			    l->tls_disable ? NULL : &tls, decision_handle, s->decision, &port, err);
+			rc = writ_http_listen_handler(s->http, l->address, listener_tls(l, &tls),
+			    decision_handle, s->decision, &port, err);
 		else
-			rc = writ_http_listen(
-			    s->http, l->address, l->tls_disable ? NULL : &tls, &port, err);
+			rc = writ_http_listen(s->http, l->address, listener_tls(l, &tls), &port, err);
 		if (rc != WRIT_OK)
 			return rc;
 		writ_log(WRIT_LOG_INFO, "listening on %s (%s%s), port %u", l->address,
@@ -251,6 +280,40 @@ listen_all(struct server *s, struct writ_err *err)
 		first_api = first_api && l->decision;
 	}
 	return WRIT_OK;
+}
+
+/* Envoy ext_authz: the policy to decide with, then the gRPC listener and its threads. */
+static writ_rc
+ext_authz_start(struct server *s, unsigned nthreads, struct writ_err *err)
+{
+	const struct writ_config_ext_authz *x = &s->cfg.ext_authz;
+	const struct writ_grpc_method check = {
+	    WRIT_ENVOY_CHECK_METHOD, writ_ext_authz_check, &s->authz};
+	struct writ_grpc_config gc = {0};
+	struct writ_tls_config tls;
+	uint16_t port = 0;
+	char d[256];
+	writ_rc rc;
+
+	if (!x->enabled)
+		return WRIT_OK;
+	s->authz.decider = decision_decider(s->decision);
+	s->authz.path = x->path;
+	s->authz.opts.dry_run = x->dry_run;
+	s->authz.opts.skip_body_parse = x->skip_request_body_parse;
+	s->authz.opts.max_depth = (unsigned)s->cfg.limits.max_json_depth;
+	gc.nthreads = nthreads;
+	gc.max_recv_msg = x->max_recv_msg_size;
+	gc.arena_cap = s->cfg.limits.arena_cap;
+	if ((rc = writ_grpc_server_new(&gc, &check, 1, &s->grpc, err)) != WRIT_OK ||
+	    (rc = writ_grpc_listen(s->grpc, x->l.address, listener_tls(&x->l, &tls), &port, err)) !=
+	        WRIT_OK)
+		return rc;
+	writ_log(WRIT_LOG_INFO, "ext_authz: listening on %s (%s), port %u; decision data.%s%s",
+	    x->l.address, x->l.tls_disable ? "grpc" : "grpc over tls", (unsigned)port,
+	    dotted(x->path, d, sizeof(d)), x->dry_run ? " (dry run)" : "");
+	port_file("WRIT_GRPC_PORT_FILE", port);
+	return writ_grpc_start(s->grpc, err);
 }
 
 static writ_rc
@@ -316,7 +379,8 @@ server_start(struct server *s, bool dev, struct writ_err *err)
 	rc = writ_http_server_new(&hc, handle_http, s, &s->http, err);
 	if (rc != WRIT_OK)
 		return rc;
-	if ((rc = listen_all(s, err)) != WRIT_OK)
+	if ((rc = listen_all(s, err)) != WRIT_OK ||
+	    (rc = ext_authz_start(s, hc.nthreads, err)) != WRIT_OK)
 		return rc;
 	if (dev)
 		return dev_init(s, err);
@@ -327,6 +391,7 @@ server_start(struct server *s, bool dev, struct writ_err *err)
 static void
 server_stop(struct server *s)
 {
+	writ_grpc_server_free(s->grpc);
 	writ_http_server_free(s->http);
 	decision_stop(s->decision);
 	committer_stop(s->committer);
@@ -335,10 +400,17 @@ server_stop(struct server *s)
 	writ_config_free(&s->cfg);
 }
 
-/* The configuration of -dev: plain-HTTP listeners on addr (API) and daddr (decisions). */
+/*
+ * The configuration of -dev: plain-HTTP listeners on addr (API) and daddr
+ * (decisions), Envoy ext_authz in cleartext gRPC on grpc_addr, and the policy
+ * store's bundle directory policy_dir (may be NULL).
+ */
 static writ_rc
-config_dev(const char *addr, const char *daddr, struct writ_config *cfg, struct writ_err *err)
+config_dev(const char *addr, const char *daddr, const char *grpc_addr, const char *policy_dir,
+    struct writ_config *cfg, struct writ_err *err)
 {
+	struct writ_config_ext_authz *x = &cfg->ext_authz;
+
 	writ_config_init(cfg);
 	if ((cfg->listeners = writ_calloc(2, sizeof(*cfg->listeners))) == NULL)
 		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
@@ -349,6 +421,13 @@ config_dev(const char *addr, const char *daddr, struct writ_config *cfg, struct 
 	cfg->listeners[0].tls_disable = true;
 	cfg->listeners[1].tls_disable = true;
 	cfg->listeners[1].decision = true;
+	x->enabled = true;
+	x->l.tls_disable = true;
+	x->max_recv_msg_size = WRIT_ENVOY_MAX_MSG;
+	if ((x->l.address = writ_strdup(grpc_addr)) == NULL ||
+	    (x->path = writ_strdup(WRIT_ENVOY_DEFAULT_PATH)) == NULL ||
+	    (policy_dir != NULL && (cfg->policy.bundle_dir = writ_strdup(policy_dir)) == NULL))
+		return WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
 	return WRIT_OK;
 }
 
@@ -357,14 +436,19 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: writ server -dev [-dev-listen-address ADDR] [-dev-decision-address ADDR]\n"
+	    "                        [-dev-grpc-listen-address ADDR] [-dev-policy-dir DIR]\n"
 	    "       writ server -config FILE [-n]\n"
 	    "  -dev                  in-memory-like dev server: temporary SQLite, unsealed,\n"
 	    "                        root token printed, API on 127.0.0.1:8200, OPA's REST\n"
-	    "                        API on 127.0.0.1:8181\n"
+	    "                        API on 127.0.0.1:8181, Envoy ext_authz (gRPC) on\n"
+	    "                        127.0.0.1:9191\n"
 	    "  -dev-listen-address   API address for -dev (default 127.0.0.1:8200; port 0 = any)\n"
 	    "  -dev-decision-address decision API address for -dev (default 127.0.0.1:8181)\n"
+	    "  -dev-grpc-listen-address\n"
+	    "                        ext_authz address for -dev (default 127.0.0.1:9191)\n"
+	    "  -dev-policy-dir DIR   an OPA bundle directory the decisions use (reloaded)\n"
 	    "  -config FILE          HCL configuration (storage, listener, decision_listener,\n"
-	    "                        policy, audit, limits)\n"
+	    "                        policy, ext_authz, audit, limits)\n"
 	    "  -n                    check the configuration and exit\n");
 }
 
@@ -374,6 +458,7 @@ writ_server_main(int argc, char **argv)
 	struct server s = {0};
 	struct writ_err err = {0};
 	const char *config = NULL, *devaddr = "127.0.0.1:8200", *devdaddr = "127.0.0.1:8181";
+	const char *devgrpc = "127.0.0.1:9191", *devpolicy = NULL;
 	bool dev = false, check = false;
 	int i, status = 1;
 	writ_rc rc;
@@ -399,6 +484,14 @@ writ_server_main(int argc, char **argv)
 			devdaddr = argv[++i];
 		else if (strncmp(a, "-dev-decision-address=", 22) == 0)
 			devdaddr = a + 22;
+		else if (strcmp(a, "-dev-grpc-listen-address") == 0 && i + 1 < argc)
+			devgrpc = argv[++i];
+		else if (strncmp(a, "-dev-grpc-listen-address=", 25) == 0)
+			devgrpc = a + 25;
+		else if (strcmp(a, "-dev-policy-dir") == 0 && i + 1 < argc)
+			devpolicy = argv[++i];
+		else if (strncmp(a, "-dev-policy-dir=", 16) == 0)
+			devpolicy = a + 16;
 		else {
 			usage();
 			return 2;
@@ -411,7 +504,7 @@ writ_server_main(int argc, char **argv)
 	if (config != NULL)
 		rc = writ_config_load(config, &s.cfg, &err);
 	else
-		rc = config_dev(devaddr, devdaddr, &s.cfg, &err);
+		rc = config_dev(devaddr, devdaddr, devgrpc, devpolicy, &s.cfg, &err);
 	if (rc != WRIT_OK) {
 		fprintf(stderr, "%s\n", err.msg);
 		return 1;

@@ -148,6 +148,17 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_buf_append_json_str(struct writ_buf *b, co
 WRIT_API char *writ_buf_steal(struct writ_buf *b, size_t *len);
 
 /* ---------------------------------------------------------------------------
+ * UTF-8.
+ */
+
+/*
+ * Length of the well-formed UTF-8 sequence at s (n > 0 bytes available), or 0
+ * when it is not one (RFC 3629: no overlongs, no surrogates, nothing past
+ * U+10FFFF, no truncation).
+ */
+WRIT_API size_t writ_utf8_len(const unsigned char *s, size_t n);
+
+/* ---------------------------------------------------------------------------
  * Parsing of numbers and durations.
  */
 

@@ -98,6 +98,14 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_policy_store_poll(
     struct writ_policy_store *ps, bool *reloaded, struct writ_err *err);
 
 /*
+ * Make sure the policies and data kept through the API are loaded (they are
+ * read on the first call after unseal) before deciding outside
+ * writ_policy_serve.  WRIT_OK, WRIT_ESEALED while the store is sealed (deny),
+ * or the error of reading them.  Thread safe.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_policy_ready(struct writ_policy_store *ps, struct writ_err *err);
+
+/*
  * Take a reference to the current snapshot (never NULL).  Thread safe,
  * lock held only to bump a counter.  Drop it with writ_policy_release.
  */

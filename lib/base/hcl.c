@@ -148,34 +148,12 @@ static bool
 utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, n, k;
-	uint32_t cp, min;
+	size_t i = 0, n;
 
 	while (i < len) {
-		if (u[i] == 0)
+		if (u[i] == 0 || (n = writ_utf8_len(u + i, len - i)) == 0)
 			return false;
-		if (u[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((u[i] & 0xe0) == 0xc0)
-			n = 1, cp = u[i] & 0x1f, min = 0x80;
-		else if ((u[i] & 0xf0) == 0xe0)
-			n = 2, cp = u[i] & 0x0f, min = 0x800;
-		else if ((u[i] & 0xf8) == 0xf0)
-			n = 3, cp = u[i] & 0x07, min = 0x10000;
-		else
-			return false;
-		if (len - i <= n)
-			return false;
-		for (k = 1; k <= n; k++) {
-			if ((u[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (u[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += n + 1;
+		i += n;
 	}
 	return true;
 }

@@ -427,6 +427,12 @@ pol_store_ready(struct writ_policy_store *ps, struct writ_err *err)
 	return rc;
 }
 
+writ_rc
+writ_policy_ready(struct writ_policy_store *ps, struct writ_err *err)
+{
+	return pol_store_ready(ps, err);
+}
+
 /* Changes need somewhere to be kept; holds mu. */
 static writ_rc
 writable(struct writ_policy_store *ps, struct writ_err *err)

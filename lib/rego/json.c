@@ -50,40 +50,6 @@ static writ_rc write_value(
  * UTF-8.
  */
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), 0 if invalid. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		need = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		need = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		need = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n < need || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < need; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return need;
-}
-
 /* Decode the valid sequence of length n at s. */
 static uint32_t
 utf8_decode(const unsigned char *s, size_t n)
@@ -271,7 +237,7 @@ scan_string(struct jparse *p, const char **s, size_t *len)
 				return rc;
 			continue;
 		}
-		if ((n = utf8_len(u + p->pos, p->len - p->pos)) == 0)
+		if ((n = writ_utf8_len(u + p->pos, p->len - p->pos)) == 0)
 			return perr(p, "invalid UTF-8 in string");
 		if (esc && (rc = pmem(p, writ_buf_append(&p->sbuf, p->s + p->pos, n))) != WRIT_OK)
 			return rc;
@@ -581,7 +547,7 @@ write_string(struct writ_buf *b, const char *s, size_t len)
 			i++;
 			continue;
 		}
-		n = u[i] < 0x80 ? 1 : utf8_len(u + i, len - i);
+		n = u[i] < 0x80 ? 1 : writ_utf8_len(u + i, len - i);
 		rep = NULL;
 		if (n == 0)
 			rep = "\\ufffd";
@@ -870,7 +836,7 @@ rego_quote(struct writ_buf *b, const char *s, size_t len)
 	writ_rc rc = writ_buf_append(b, "\"", 1);
 
 	while (rc == WRIT_OK && i < len) {
-		n = utf8_len(u + i, len - i);
+		n = writ_utf8_len(u + i, len - i);
 		rc = quote_rune(b, u + i, n);
 		i += n == 0 ? 1 : n;
 	}

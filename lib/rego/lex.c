@@ -173,35 +173,6 @@ grow(void **v, size_t *cap, size_t n, size_t size)
  * Source checks and positions.
  */
 
-/* Length of the UTF-8 sequence at s (at most n bytes), or 0 if malformed. */
-static size_t
-utf8_len(const unsigned char *s, size_t n)
-{
-	size_t len, k;
-	uint32_t cp, min;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		len = 2, cp = s[0] & 0x1f, min = 0x80;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, cp = s[0] & 0x0f, min = 0x800;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, cp = s[0] & 0x07, min = 0x10000;
-	else
-		return 0;
-	if (n < len)
-		return 0;
-	for (k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[k] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /* Reject NUL bytes, malformed UTF-8 and a byte-order mark after the start. */
 static writ_rc
 check_source(struct lexer *l)
@@ -213,7 +184,7 @@ check_source(struct lexer *l)
 	while (i < n) {
 		if (s[i] == 0)
 			return lerr(l, line, col, WRIT_EPARSE, "illegal null character");
-		if ((k = utf8_len(s + i, n - i)) == 0)
+		if ((k = writ_utf8_len(s + i, n - i)) == 0)
 			return lerr(l, line, col, WRIT_EPARSE, "illegal utf-8 character");
 		if (k == 3 && s[i] == 0xef && s[i + 1] == 0xbb && s[i + 2] == 0xbf)
 			return lerr(l, line, col, WRIT_EPARSE, "illegal byte-order mark");

@@ -50,12 +50,13 @@ wait_dport() {
   fail "no decision listener"
 }
 
-# start_dev: dev server; sets ADDR, DADDR, TOKEN, UNSEAL_KEY, DEVDIR.
+# start_dev: dev server; sets ADDR, DADDR, TOKEN, UNSEAL_KEY, DEVDIR.  Ports are ephemeral
+# (the decision listener's and ext_authz's too), so tests can run side by side.
 start_dev() {
   rm -f "$T/port" "$T/dport"
   WRIT_PORT_FILE=$T/port WRIT_DECISION_PORT_FILE=$T/dport "$WRIT" server -dev \
     -dev-listen-address 127.0.0.1:0 -dev-decision-address 127.0.0.1:0 \
-    >"$T/server.out" 2>"$T/server.log" &
+    -dev-grpc-listen-address 127.0.0.1:0 >"$T/server.out" 2>"$T/server.log" &
   SERVER_PID=$!
   wait_port "$T/port"
   local i

@@ -327,6 +327,76 @@ test_bad(void **state)
 	}
 }
 
+/* The ext_authz "grpc" block: defaults, every key, and its errors. */
+static void
+test_ext_authz(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} bad[] = {
+		{S L "ext_authz \"http\" {\n  tls_disable = true\n}\n",
+		    "writ.hcl:7: unknown ext_authz type \"http\" (grpc)"},
+		{S L "ext_authz \"grpc\" {\n  adress = \"x\"\n}\n",
+		    "writ.hcl:8: unknown key \"adress\" in ext_authz"},
+		{S L "ext_authz \"grpc\" {\n}\n",
+		    "writ.hcl:7: listener needs tls_cert_file and tls_key_file unless tls_disable = true"},
+		{S L "ext_authz \"grpc\" {\n  tls_disable = true\n  path = \"/envoy\"\n}\n",
+		    "writ.hcl:9: invalid ext_authz path \"/envoy\" (like envoy/authz/allow)"},
+		{S L "ext_authz \"grpc\" {\n  tls_disable = true\n  max_recv_msg_size = 10\n}\n",
+		    "writ.hcl:9: max_recv_msg_size must be a number between 1024 and 67108864"},
+		{S L "ext_authz \"grpc\" {\n  tls_disable = true\n  address = \"127.0.0.1:8200\"\n}\n",
+		    "writ.hcl:7: ext_authz address \"127.0.0.1:8200\" is also a listener's"},
+		{S L "ext_authz \"grpc\" {\n  tls_disable = true\n}\next_authz \"grpc\" {\n}\n",
+		    "writ.hcl:10: only one ext_authz block allowed"},
+	};
+	static const char full[] = S L
+	    "ext_authz \"grpc\" {\n"
+	    "  address = \"0.0.0.0:9191\"\n"
+	    "  path = \"my-app/authz/decision\"\n"
+	    "  dry_run = true\n"
+	    "  skip_request_body_parse = true\n"
+	    "  max_recv_msg_size = 1048576\n"
+	    "  tls_cert_file = \"/etc/writ/tls.crt\"\n"
+	    "  tls_key_file = \"/etc/writ/tls.key\"\n"
+	    "  tls_min_version = \"tls13\"\n"
+	    "}\n";
+	const struct writ_config_ext_authz *x;
+	struct writ_err err = {0};
+	struct writ_config cfg;
+	size_t i;
+
+	(void)state;
+	must_parse(S L, &cfg);
+	assert_false(cfg.ext_authz.enabled);
+	writ_config_free(&cfg);
+	must_parse(S L "ext_authz \"grpc\" {\n  tls_disable = true\n}\n", &cfg);
+	x = &cfg.ext_authz;
+	assert_true(x->enabled);
+	assert_string_equal(x->l.address, "127.0.0.1:9191");
+	assert_string_equal(x->path, "envoy/authz/allow");
+	assert_false(x->dry_run);
+	assert_false(x->skip_request_body_parse);
+	assert_int_equal(x->max_recv_msg_size, 4u << 20);
+	writ_config_free(&cfg);
+	must_parse(full, &cfg);
+	assert_string_equal(x->l.address, "0.0.0.0:9191");
+	assert_string_equal(x->path, "my-app/authz/decision");
+	assert_true(x->dry_run);
+	assert_true(x->skip_request_body_parse);
+	assert_int_equal(x->max_recv_msg_size, 1u << 20);
+	assert_false(x->l.tls_disable);
+	assert_string_equal(x->l.tls_cert_file, "/etc/writ/tls.crt");
+	assert_int_equal(x->l.tls_min_version, 13);
+	writ_config_free(&cfg);
+	for (i = 0; i < WRIT_ARRAY_LEN(bad); i++) {
+		writ_rc rc = writ_config_parse(bad[i].text, strlen(bad[i].text), "writ.hcl", &cfg, &err);
+
+		if (rc == WRIT_OK || strcmp(err.msg, bad[i].msg) != 0)
+			fail_msg("case %zu: rc %d msg %s\n want %s", i, rc, err.msg, bad[i].msg);
+	}
+}
+
 static void
 test_too_many(void **state)
 {
@@ -450,6 +520,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_decision),
+		cmocka_unit_test(test_ext_authz),
 		cmocka_unit_test(test_too_many),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_enomem),
