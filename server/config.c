@@ -58,6 +58,7 @@ struct kw {
 #define MF(f)  offsetof(struct writ_config_limits, f)
 #define PF(f)  offsetof(struct writ_config_policy, f)
 #define XF(f)  offsetof(struct writ_config_ext_authz, f)
+#define GF(f)  offsetof(struct writ_config_governing, f)
 
 /* Every table is sorted by name (checked in debug builds). */
 static const struct kw top_kw[] = {
@@ -68,6 +69,7 @@ static const struct kw top_kw[] = {
 	{"default_lease_ttl", K_DUR, CF(default_lease_ttl), 1, MAX_TTL},
 	{"disable_mlock", K_BOOL, CF(disable_mlock), 0, 0},
 	{"ext_authz", K_BLOCK, 0, 0, 0},
+	{"governing", K_BLOCK, 0, 0, 0},
 	{"limits", K_BLOCK, 0, 0, 0},
 	{"listener", K_BLOCK, 0, 0, 0},
 	{"log_level", K_LEVEL, CF(log_level), 0, 0},
@@ -126,6 +128,12 @@ static const struct kw policy_kw[] = {
 	{"default_decision", K_STR, PF(default_decision), 0, 0},
 	{"mask_decision", K_STR, PF(mask_decision), 0, 0},
 	{"reload_interval", K_DUR, PF(reload_interval), 0, 86400},
+};
+
+static const struct kw governing_kw[] = {
+	{"bundle_dir", K_STR, GF(bundle_dir), 0, 0},
+	{"decision", K_STR, GF(decision), 0, 0},
+	{"reload_interval", K_DUR, GF(reload_interval), 0, 86400},
 };
 
 static const struct kw sqlite_kw[] = {
@@ -228,6 +236,7 @@ writ_config_init(struct writ_config *cfg)
 	cfg->limits.arena_cap = 64 * MIB;
 	cfg->limits.http_threads = 0; /* auto: one per online CPU, at least 2 */
 	cfg->policy.reload_interval = DEFAULT_RELOAD;
+	cfg->governing.reload_interval = DEFAULT_RELOAD;
 }
 
 void
@@ -260,6 +269,8 @@ writ_config_free(struct writ_config *cfg)
 	writ_free(cfg->policy.default_decision);
 	writ_free(cfg->policy.decision_log_input);
 	writ_free(cfg->policy.mask_decision);
+	writ_free(cfg->governing.bundle_dir);
+	writ_free(cfg->governing.decision);
 	writ_config_init(cfg);
 }
 
@@ -661,6 +672,25 @@ do_policy(struct ctx *c, json_t *doc)
 }
 
 static writ_rc
+do_governing(struct ctx *c, json_t *doc)
+{
+	struct writ_config_governing *g = &c->cfg->governing;
+	json_t *arr = NULL, *blk;
+	writ_rc rc;
+
+	if ((rc = get_blocks(c, doc, "governing", 0, 1, &arr)) != WRIT_OK)
+		return rc;
+	if ((blk = json_array_get(arr, 0)) != NULL) {
+		g->line = block_line(c, blk, "governing");
+		rc = apply(c, blk, governing_kw, WRIT_ARRAY_LEN(governing_kw), g, "governing");
+		if (rc == WRIT_OK && g->bundle_dir == NULL)
+			rc = cerr(c, g->line, WRIT_EINVAL, "governing needs a bundle_dir");
+	}
+	json_decref(arr);
+	return rc;
+}
+
+static writ_rc
 do_limits(struct ctx *c, json_t *doc)
 {
 	json_t *arr = NULL, *blk;
@@ -786,6 +816,7 @@ writ_config_parse(const char *text, size_t len, const char *fname, struct writ_c
 	    (rc = do_listeners(&c, doc, "decision_listener", true)) != WRIT_OK ||
 	    (rc = do_audits(&c, doc)) != WRIT_OK || (rc = do_limits(&c, doc)) != WRIT_OK ||
 	    (rc = do_policy(&c, doc)) != WRIT_OK || (rc = do_ext_authz(&c, doc)) != WRIT_OK ||
+	    (rc = do_governing(&c, doc)) != WRIT_OK ||
 	    (rc = check_all(&c)) != WRIT_OK)
 		goto out;
 	*cfg = tmp;

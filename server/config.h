@@ -121,6 +121,17 @@ struct writ_config_policy {
 	int line;                      /* where the block starts, 0 when absent */
 };
 
+/*
+ * The `governing { ... }` block (issue 4): a Rego policy over writ's own API,
+ * asked after the ACL.  Strings are owned, NULL when unset.
+ */
+struct writ_config_governing {
+	char *bundle_dir;         /* OPA bundle directory of the policy (required) */
+	char *decision;           /* data path of the reasons to deny, "/writ/governing/deny" */
+	int64_t reload_interval;  /* seconds between checks of bundle_dir, default 5; 0 = never */
+	int line;                 /* where the block starts, 0 when absent */
+};
+
 struct writ_config {
 	enum writ_config_storage storage;
 	char *storage_path;            /* owned */
@@ -138,6 +149,7 @@ struct writ_config {
 	char *pid_file;
 	struct writ_config_limits limits;
 	struct writ_config_policy policy;
+	struct writ_config_governing governing;
 	struct writ_config_ext_authz ext_authz;
 };
 

@@ -24,6 +24,9 @@
 
 struct decision {
 	struct writ_policy_store *ps;
+	struct writ_policy_store *gov;   /* the governing policy over the 8200 API, or NULL */
+	const char *gov_dir;
+	char gov_path[256];              /* data path of its reasons to deny */
 	struct writ_core *core;          /* its audit devices get the decisions */
 	enum writ_decision_input mode;   /* how inputs are logged */
 	char mask[256];                  /* data path of the mask policy */
@@ -52,9 +55,13 @@ poll_main(void *arg)
 			;
 		stop = d->stop;
 		pthread_mutex_unlock(&d->mu);
-		if (!stop && writ_policy_store_poll(d->ps, NULL, &err) != WRIT_OK)
+		if (!stop && d->dir != NULL && writ_policy_store_poll(d->ps, NULL, &err) != WRIT_OK)
 			writ_log(WRIT_LOG_ERROR,
 			    "policy: bundle %s not reloaded, the old one stays: %s", d->dir,
+			    err.msg);
+		if (!stop && d->gov_dir != NULL && writ_policy_store_poll(d->gov, NULL, &err) != WRIT_OK)
+			writ_log(WRIT_LOG_ERROR,
+			    "governing: bundle %s not reloaded, the old one stays: %s", d->gov_dir,
 			    err.msg);
 	}
 	return NULL;
@@ -216,6 +223,54 @@ decide(void *arg, const char *path, const char *input, size_t len, const char *i
 	return rc;
 }
 
+/*
+ * The governing policy (writ_core_govern_fn): the reasons to deny at
+ * gov_path of the governing store's bundle, appended as a JSON array
+ * (undefined: nothing, allowed).  Its own store, loaded only from its
+ * directory: nothing on the decision listener can change it.
+ */
+static writ_rc
+govern(void *arg, const char *input, size_t len, struct writ_buf *reasons, struct writ_err *err)
+{
+	struct decision *d = arg;
+	struct writ_policy_snapshot *snap = writ_policy_acquire(d->gov);
+	struct writ_rego_error rerr;
+	bool defined = false;
+	char msg[600];
+	writ_rc rc;
+
+	memset(&rerr, 0, sizeof(rerr));
+	rc = writ_policy_decide(snap, d->gov_path, input, len, reasons, &defined, &rerr);
+	writ_policy_release(snap);
+	if (rc != WRIT_OK) {
+		writ_rego_error_format(&rerr, msg, sizeof(msg));
+		return WRIT_ERR(err, rc, "data.%s: %s", d->gov_path, msg);
+	}
+	return WRIT_OK;
+}
+
+/* Load the governing policy and install it in the core. */
+static writ_rc
+govern_start(struct decision *d, const struct writ_config_governing *g, struct writ_err *err)
+{
+	struct writ_policy_opts o = {0};
+	const char *path = g->decision != NULL ? g->decision : "/writ/governing/deny";
+	writ_rc rc;
+
+	path += *path == '/';
+	if (strlen(path) >= sizeof(d->gov_path))
+		return WRIT_ERR(err, WRIT_EINVAL, "governing: decision path too long");
+	memcpy(d->gov_path, path, strlen(path) + 1);
+	o.bundle_dir = g->bundle_dir;
+	if ((rc = writ_policy_store_new(&o, &d->gov, err)) != WRIT_OK)
+		return rc;
+	d->gov_dir = g->bundle_dir;
+	writ_core_set_governor(d->core, govern, d);
+	writ_log(WRIT_LOG_INFO, "governing: %s from %s decides after the ACL", d->gov_path,
+	    g->bundle_dir);
+	return WRIT_OK;
+}
+
 struct writ_decider
 decision_decider(struct decision *d)
 {
@@ -243,9 +298,11 @@ poller_start(struct decision *d, struct writ_err *err)
 }
 
 writ_rc
-decision_start(const struct writ_config_policy *cfg, struct writ_store *store,
+decision_start(const struct writ_config *config, struct writ_store *store,
     struct writ_core *core, struct decision **out, struct writ_err *err)
 {
+	const struct writ_config_policy *cfg = &config->policy;
+	const struct writ_config_governing *g = &config->governing;
 	struct writ_policy_opts o = {0};
 	struct decision *d = writ_calloc(1, sizeof(*d));
 	const char *mask = cfg->mask_decision != NULL ? cfg->mask_decision : MASK_DEFAULT;
@@ -277,10 +334,20 @@ decision_start(const struct writ_config_policy *cfg, struct writ_store *store,
 		decision_stop(d);
 		return rc;
 	}
-	d->dir = cfg->bundle_dir;
-	d->interval = cfg->reload_interval;
-	if (cfg->bundle_dir != NULL && cfg->reload_interval > 0 &&
-	    (rc = poller_start(d, err)) != WRIT_OK) {
+	if (cfg->reload_interval > 0)
+		d->dir = cfg->bundle_dir;
+	d->interval = d->dir != NULL ? cfg->reload_interval : 0;
+	if (g->bundle_dir != NULL && core != NULL) {
+		if ((rc = govern_start(d, g, err)) != WRIT_OK) {
+			decision_stop(d);
+			return rc;
+		}
+		if (g->reload_interval > 0 && (d->interval == 0 || g->reload_interval < d->interval))
+			d->interval = g->reload_interval;
+		else if (g->reload_interval == 0)
+			d->gov_dir = NULL;
+	}
+	if (d->interval > 0 && (rc = poller_start(d, err)) != WRIT_OK) {
 		decision_stop(d);
 		return rc;
 	}
@@ -301,6 +368,9 @@ decision_stop(struct decision *d)
 		pthread_join(d->thread, NULL);
 		pthread_cond_destroy(&d->cv);
 	}
+	if (d->gov != NULL && d->core != NULL)
+		writ_core_set_governor(d->core, NULL, NULL);
+	writ_policy_store_free(d->gov);
 	writ_policy_store_free(d->ps);
 	pthread_mutex_destroy(&d->mu);
 	writ_free(d);

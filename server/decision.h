@@ -20,15 +20,17 @@ struct writ_core;
 struct writ_store;
 
 /*
- * Load the policy store described by cfg (borrowed) over store (borrowed:
+ * Load the policy store described by cfg->policy (borrowed) over store (borrowed:
  * API changes are kept there; must outlive the service) and, with a bundle
  * directory and a reload interval, start the thread that polls it.  Every
  * decision is appended to core's audit devices (core borrowed, or NULL: no
  * decision log), masked by the mask policy and with its input as
  * cfg->decision_log_input says; a decision that cannot be logged is refused.
+ * With a governing block, its policy (its own store, read only from its
+ * directory) is installed in core to decide after the ACL on the 8200 API.
  * Errors are those of writ_policy_store_new (a bundle that does not load).
  */
-WRIT_MUST_CHECK writ_rc decision_start(const struct writ_config_policy *cfg,
+WRIT_MUST_CHECK writ_rc decision_start(const struct writ_config *cfg,
     struct writ_store *store, struct writ_core *core, struct decision **out,
     struct writ_err *err);
 /* Stop the poller and free; no request may be running.  Accepts NULL. */

@@ -362,7 +362,7 @@ server_start(struct server *s, bool dev, struct writ_err *err)
 		return rc;
 	if ((rc = committer_start(s->core, &s->committer, err)) != WRIT_OK)
 		return rc;
-	if ((rc = decision_start(&s->cfg.policy, s->store, s->core, &s->decision, err)) != WRIT_OK)
+	if ((rc = decision_start(&s->cfg, s->store, s->core, &s->decision, err)) != WRIT_OK)
 		return rc;
 	hc.nthreads = (unsigned)s->cfg.limits.http_threads;
 	if (hc.nthreads == 0) {

@@ -190,6 +190,22 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_decision_mask(json_t *event, const json_t 
 WRIT_API WRIT_MUST_CHECK writ_rc writ_core_audit_decision(struct writ_core *core, json_t *event,
     enum writ_decision_input mode, uint64_t seqs[WRIT_CORE_MAX_AUDIT], struct writ_err *err);
 
+/* ---------------------------------------------------------------------------
+ * Governing policies (lib/core/govern.c).
+ */
+
+/*
+ * The governing policy: asked after the ACL allowed an authenticated request,
+ * with input (JSON text, len bytes: {"request", "token", "identity"}, docs/API.md
+ * "Governing policies").  Returns WRIT_OK and appends to reasons a JSON array
+ * of strings: empty (or nothing appended) allows, non-empty denies with those
+ * reasons.  Any other return denies too (fail closed).  Called on any thread.
+ */
+typedef writ_rc (*writ_core_govern_fn)(
+    void *arg, const char *input, size_t len, struct writ_buf *reasons, struct writ_err *err);
+/* Install the governing policy (fn NULL: none) before the core serves requests. */
+WRIT_API void writ_core_set_governor(struct writ_core *core, writ_core_govern_fn fn, void *arg);
+
 /* Find the mount owning a logical path (longest prefix), or NULL. */
 WRIT_API const struct writ_mount *writ_core_mount_for(struct writ_core *core, const char *path);
 

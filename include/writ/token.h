@@ -148,6 +148,15 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_token_issue(struct writ_core *core, struct
 WRIT_API void writ_token_cache_flush(struct writ_core *core);
 
 /*
+ * How many ancestors t has in the token tree (0 for a root or orphan token,
+ * 1 for a child of one, ...): the length of the delegation chain that led
+ * to it, at most 64.  A parent that is gone ends the chain.  Parents come
+ * from the token cache when they are there.  WRIT_OK, or a store error.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_token_depth(struct writ_core *core, struct writ_arena *a,
+    const struct writ_token *t, unsigned *depth, struct writ_err *err);
+
+/*
  * The token store backend's handler (mounted at auth/token/; req->rel is the
  * path below it).  Needs req->token for everything (the pipeline
  * authenticates every auth/token/ request) and reads req->caps for the sudo

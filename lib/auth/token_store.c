@@ -1057,6 +1057,37 @@ auth_check(struct writ_core *core, struct writ_arena *a, const char *hash, const
 	return WRIT_OK;
 }
 
+writ_rc
+writ_token_depth(struct writ_core *core, struct writ_arena *a, const struct writ_token *t,
+    unsigned *depth, struct writ_err *err)
+{
+	char hash[AUTH_HASH_HEX];
+	unsigned d = 0;
+	writ_rc rc = WRIT_OK;
+
+	snprintf(hash, sizeof(hash), "%s", t->parent_hash);
+	while (hash[0] != '\0' && d < 64) {
+		uint64_t gen = writ_store_watch_gen(core->store, WRIT_WATCH_TOKENS);
+		struct tok_rec r;
+
+		memset(&r, 0, sizeof(r)); /* tok_cache_get clears it on a miss */
+		if (!tok_cache_get(core->store, gen, hash, a, &r)) {
+			rc = tok_rec_get(core->store, NULL, a, hash, &r, err);
+			if (rc == WRIT_ENOTFOUND) {
+				rc = WRIT_OK;
+				break;
+			}
+			if (rc != WRIT_OK)
+				break;
+		}
+		d++;
+		snprintf(hash, sizeof(hash), "%s", r.t.parent_hash);
+		tok_rec_clear(&r);
+	}
+	*depth = d;
+	return rc;
+}
+
 void
 writ_token_cache_flush(struct writ_core *core)
 {

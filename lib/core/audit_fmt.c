@@ -31,6 +31,12 @@ static const char *const op_names[] = {
 	[WRIT_OP_LIST] = "list",
 };
 
+const char *
+core_op_name(enum writ_op op)
+{
+	return (unsigned)op < WRIT_ARRAY_LEN(op_names) && op_names[op] != NULL ? op_names[op] : "";
+}
+
 bool
 core_audit_enabled(struct writ_core *core)
 {

@@ -45,6 +45,8 @@ struct writ_core_priv {
 	struct audit_device devices[CORE_MAX_DEVICES];
 	size_t ndevices;
 	struct writ_core_opts opts;
+	writ_core_govern_fn govern; /* the governing policy, or NULL (set before serving) */
+	void *govern_arg;
 
 	pthread_mutex_t acl_lock;
 	struct acl_cache_entry acl_cache[CORE_ACL_CACHE];
@@ -88,6 +90,11 @@ writ_rc core_audit_request(struct writ_core *core, struct writ_req *req, bool re
     struct writ_err *err);
 writ_rc core_audit_sync(struct writ_core *core, const uint64_t *seqs, struct writ_err *err);
 bool core_audit_enabled(struct writ_core *core);
+/* "read", "update", ... as the audit log names operations. */
+const char *core_op_name(enum writ_op op);
+/* govern.c: the governing policy's verdict on an authorised request (resp set when denied). */
+writ_rc core_govern(struct writ_core *core, struct writ_req *req, const char *spiffe_id,
+    struct writ_resp *resp);
 writ_rc core_audit_open_devices(struct writ_core *core, struct writ_err *err);
 void core_audit_close_devices(struct writ_core *core);
 writ_rc core_audit_handle(struct writ_req *req, struct writ_resp *resp, const char *sub);

@@ -579,7 +579,8 @@ serve(struct writ_core *core, const struct writ_core_in *in, struct writ_core_ou
 	if (writ_uuid(id) == WRIT_OK)
 		p.req.id = id;
 	if (setup(&p) == WRIT_OK && route(&p) == WRIT_OK) {
-		if (authorise(&p) == WRIT_OK)
+		if (authorise(&p) == WRIT_OK &&
+		    core_govern(core, &p.req, in->peer_spiffe_id, &p.resp) == WRIT_OK)
 			(void)run_handler(&p);
 		else
 			audit_refusal(&p);
