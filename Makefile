@@ -38,6 +38,8 @@ fuzz: deps
 bench: release
 	@bench/run.sh build/release
 	@bench/rego.sh build/release
+	@bench/decision.sh build/release
+	@bench/nginx_authz.sh build/release
 
 format:
 	@clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')

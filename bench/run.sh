@@ -4,6 +4,7 @@
 # the same machine.  Usage: bench/run.sh BUILD_DIR [seconds per wrk run]
 # Prints a markdown table (also written to BUILD_DIR/bench-results.md).
 set -euo pipefail
+. "$(dirname "$0")/nginx.sh"
 build=$(cd "$1" && pwd); secs=${2:-10}
 here=$(cd "$(dirname "$0")" && pwd)
 writ=$build/writ
@@ -24,21 +25,9 @@ run_wrk() { # name url [script]
 }
 
 # 1. The HTTP limit: nginx answering 204 with as many workers as writ has cores.
-mkdir -p "$T/nginx/logs"
-cat >"$T/nginx/nginx.conf" <<CONF
-worker_processes 2;
-pid $T/nginx/nginx.pid;
-error_log $T/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $T/nginx/body; proxy_temp_path $T/nginx/proxy;
-  fastcgi_temp_path $T/nginx/fcgi; uwsgi_temp_path $T/nginx/uwsgi; scgi_temp_path $T/nginx/scgi;
-  keepalive_requests 10000000; keepalive_timeout 65s;
+bench_nginx "$T/nginx" <<CONF
   server { listen 127.0.0.1:18280; location = /204 { return 204; } }
-}
 CONF
-nginx -c "$T/nginx/nginx.conf"
 sleep 0.3
 read -r nginx_rate nginx_p99 < <(run_wrk nginx http://127.0.0.1:18280/204)
 kill "$(cat "$T/nginx/nginx.pid")"

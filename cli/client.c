@@ -33,6 +33,7 @@
 #define JSON_HDR        16 /* bytes in front of each jansson block: its size */
 #define CONNECT_TIMEOUT 10L
 #define REQUEST_TIMEOUT 60L
+#define HTTP_TEXT       0x100u /* private request flag: the body is text/plain (cli_http_text) */
 
 static void *json_wipe_malloc(size_t len);
 static void json_wipe_free(void *p);
@@ -48,6 +49,8 @@ static void curl_setup(CURL *curl, const struct cli_conn *c, const char *method,
     const struct writ_buf *url, const struct writ_buf *body, struct curl_slist *hdrs,
     struct cli_resp *out);
 static void print_warnings(const json_t *body);
+static enum cli_http_rc send_req(struct cli_conn *c, const char *method, const char *path,
+    struct writ_buf *req, bool has_body, unsigned flags, struct cli_resp *out);
 
 /* ---------------------------------------------------------------------------
  * Wiping JSON allocations.
@@ -292,6 +295,7 @@ headers_build(const struct cli_conn *c, unsigned flags, bool has_body)
 	const char *fixed[] = {"Accept: application/json", "X-Vault-Request: true", "Expect:",
 	    !has_body                            ? "Content-Type:"
 	        : (flags & CLI_HTTP_MERGE_PATCH) ? "Content-Type: application/merge-patch+json"
+	        : (flags & HTTP_TEXT)            ? "Content-Type: text/plain"
 	                                         : "Content-Type: application/json"};
 	struct curl_slist *h = NULL, *n;
 	struct writ_buf tok;
@@ -400,6 +404,16 @@ cli_print_api_error(const struct cli_conn *c, const char *path, const struct cli
 		fputs(n++ == 0 ? ": " : "; ", stderr);
 		cli_print_safe(stderr, json_string_value(json_array_get(errs, i)));
 	}
+	/* OPA's REST API (the decision listener): {"code": ..., "message": ...}. */
+	if (n == 0 && json_is_string(json_object_get(r->json, "message"))) {
+		fputs(": ", stderr);
+		if (json_is_string(json_object_get(r->json, "code"))) {
+			cli_print_safe(stderr, json_string_value(json_object_get(r->json, "code")));
+			fputs(": ", stderr);
+		}
+		cli_print_safe(stderr, json_string_value(json_object_get(r->json, "message")));
+		n++;
+	}
 	if (n == 0 && r->json == NULL && r->body.len > 0) {
 		/* Not a JSON reply (a proxy's error page?): show its start. */
 		fputs(": ", stderr);
@@ -412,20 +426,57 @@ enum cli_http_rc
 cli_http(struct cli_conn *c, const char *method, const char *path, const json_t *body,
     unsigned flags, struct cli_resp *out)
 {
+	struct writ_buf req;
+	enum cli_http_rc ret;
+
+	writ_buf_init(&req, CLI_INPUT_MAX);
+	req.secret = true;
+	if (body != NULL && json_dump_callback(body, json_dump_cb, &req, JSON_COMPACT) != 0) {
+		writ_buf_init(&out->body, 0);
+		writ_buf_free(&req);
+		warnx("out of memory");
+		return CLI_HTTP_FAIL;
+	}
+	ret = send_req(c, method, path, &req, body != NULL, flags & ~HTTP_TEXT, out);
+	writ_buf_free(&req);
+	return ret;
+}
+
+enum cli_http_rc
+cli_http_text(struct cli_conn *c, const char *method, const char *path, const char *body,
+    size_t len, unsigned flags, struct cli_resp *out)
+{
+	struct writ_buf req;
+	enum cli_http_rc ret;
+
+	writ_buf_init(&req, CLI_INPUT_MAX);
+	if (writ_buf_append(&req, body, len) != WRIT_OK) {
+		writ_buf_init(&out->body, 0);
+		writ_buf_free(&req);
+		warnx(len > CLI_INPUT_MAX ? "request body too large" : "out of memory");
+		return CLI_HTTP_FAIL;
+	}
+	ret = send_req(c, method, path, &req, true, flags | HTTP_TEXT, out);
+	writ_buf_free(&req);
+	return ret;
+}
+
+/* Send req (has_body: even when empty) and read the reply; see cli_http. */
+static enum cli_http_rc
+send_req(struct cli_conn *c, const char *method, const char *path, struct writ_buf *req,
+    bool has_body, unsigned flags, struct cli_resp *out)
+{
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct writ_buf url, req;
+	struct writ_buf url;
 	struct curl_slist *hdrs = NULL;
 	enum cli_http_rc ret = CLI_HTTP_FAIL;
 	CURLcode cc;
 
 	writ_buf_init(&url, 0);
-	writ_buf_init(&req, CLI_INPUT_MAX);
-	req.secret = true;
 	writ_buf_init(&out->body, 0);
 	out->body.secret = true;
 	if (writ_buf_appendf(&url, "%s/v1/%s", c->addr, path) != WRIT_OK ||
-	    (body != NULL && json_dump_callback(body, json_dump_cb, &req, JSON_COMPACT) != 0) ||
-	    (hdrs = headers_build(c, flags, body != NULL)) == NULL) {
+	    (hdrs = headers_build(c, flags, has_body)) == NULL) {
 		warnx("out of memory");
 		goto out;
 	}
@@ -434,7 +485,7 @@ cli_http(struct cli_conn *c, const char *method, const char *path, const json_t 
 		goto out;
 	}
 	curl_easy_reset(c->curl);
-	curl_setup(c->curl, c, method, &url, &req, hdrs, out);
+	curl_setup(c->curl, c, method, &url, req, hdrs, out);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
 	cc = curl_easy_perform(c->curl);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, NULL);
@@ -452,12 +503,11 @@ cli_http(struct cli_conn *c, const char *method, const char *path, const json_t 
 		ret = CLI_HTTP_OK;
 	} else if (out->status == 404 && (flags & CLI_HTTP_QUIET_404)) {
 		ret = CLI_HTTP_NOTFOUND;
-	} else {
+	} else if (!(flags & CLI_HTTP_QUIET_ERR)) {
 		cli_print_api_error(c, path, out);
 	}
 out:
 	headers_free(hdrs);
-	writ_buf_free(&req);
 	writ_buf_free(&url);
 	return ret;
 }

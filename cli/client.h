@@ -314,6 +314,7 @@ struct cli_resp {
 #define CLI_HTTP_MERGE_PATCH 0x1u /* Content-Type: application/merge-patch+json */
 #define CLI_HTTP_QUIET_404   0x2u /* 404: return CLI_HTTP_NOTFOUND, print nothing */
 #define CLI_HTTP_NO_TOKEN    0x4u /* send no X-Vault-Token even if one is set */
+#define CLI_HTTP_QUIET_ERR   0x8u /* non-2xx: return CLI_HTTP_FAIL, print nothing */
 
 enum cli_http_rc {
 	CLI_HTTP_OK = 0,       /* 2xx */
@@ -351,6 +352,12 @@ void cli_conn_close(struct cli_conn *c);
  */
 enum cli_http_rc cli_http(struct cli_conn *c, const char *method, const char *path,
     const json_t *body, unsigned flags, struct cli_resp *out);
+/*
+ * As cli_http, with body[len] sent as it is (Content-Type: text/plain), for
+ * OPA's PUT /v1/policies/{id}.
+ */
+enum cli_http_rc cli_http_text(struct cli_conn *c, const char *method, const char *path,
+    const char *body, size_t len, unsigned flags, struct cli_resp *out);
 void cli_resp_free(struct cli_resp *r);
 
 /*

@@ -5,7 +5,8 @@
  * shows the changes of) the canonical formatting of each file; check parses
  * every .rego file under its arguments and prints each error as
  * file:line:col: code: message with the source line and a caret.  eval and
- * test are in policy_eval.c and policy_test.c.
+ * test are in policy_eval.c and policy_test.c; push, list and decide, which
+ * talk to a running server, in policy_remote.c.
  */
 
 #include <err.h>
@@ -53,8 +54,11 @@ static const char check_usage[] =
 
 static const struct cli_sub policy_subs[] = {
     {"check", policy_check, "parse and check Rego files"},
+    {"decide", cli_policy_decide, "ask a running server for a decision"},
     {"eval", cli_policy_eval, "evaluate a query, like opa eval"},
     {"fmt", policy_fmt, "format Rego files like opa fmt"},
+    {"list", cli_policy_list, "list the modules of a running server"},
+    {"push", cli_policy_push, "upload Rego modules and data to a running server"},
     {"test", cli_policy_test, "run the test_ rules of Rego files, like opa test"},
 };
 

@@ -4,7 +4,7 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config clang-14 libclang-rt-14-dev
   libssl-dev libevent-dev libjansson-dev libsqlite3-dev libpq-dev libcurl4-openssl-dev
   libpcre2-dev libyaml-dev libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler libprotobuf-dev
-  libcmocka-dev openssl curl jq sqlite3 wrk nginx-light postgresql nodejs npm clang-format python3)
+  libcmocka-dev openssl curl jq sqlite3 wrk nghttp2-client nginx-light postgresql nodejs npm clang-format python3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

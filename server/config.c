@@ -123,6 +123,7 @@ static const struct kw limits_kw[] = {
 };
 
 static const struct kw policy_kw[] = {
+	{"authz_decision", K_STR, PF(authz_decision), 0, 0},
 	{"bundle_dir", K_STR, PF(bundle_dir), 0, 0},
 	{"decision_log_input", K_STR, PF(decision_log_input), 0, 0},
 	{"default_decision", K_STR, PF(default_decision), 0, 0},
@@ -271,6 +272,7 @@ writ_config_free(struct writ_config *cfg)
 	writ_free(cfg->policy.mask_decision);
 	writ_free(cfg->governing.bundle_dir);
 	writ_free(cfg->governing.decision);
+	writ_free(cfg->policy.authz_decision);
 	writ_config_init(cfg);
 }
 

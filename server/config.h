@@ -22,6 +22,7 @@
  *     bundle_dir = "/etc/writ/policy"       (OPA bundle layout; none by default)
  *     default_decision = "/system/main"     (the data path POST / answers)
  *     reload_interval = "5s"                (bundle_dir polling; "0" = never)
+ *     authz_decision = "envoy/authz/allow"  (nginx auth_request, Envoy HTTP authz)
  *   }
  *   audit "file" { path = "/var/log/writ/audit.log", checkpoint_every = 1000 }
  *   ext_authz "grpc" {                        (Envoy ext_authz v3 Check, gRPC)
@@ -118,6 +119,7 @@ struct writ_config_policy {
 	int64_t reload_interval;       /* seconds between bundle_dir checks, default 5; 0 = never */
 	char *decision_log_input;      /* owned: "full" (NULL), "hmac" or "none" */
 	char *mask_decision;           /* owned, NULL = "/system/log/mask" */
+	char *authz_decision;          /* owned, NULL = "envoy/authz/allow" (nginx, Envoy HTTP) */
 	int line;                      /* where the block starts, 0 when absent */
 };
 

@@ -19,6 +19,7 @@
 #include "writ/policy.h"
 
 #include "decision.h"
+#include "ext_authz.h"
 
 #define MASK_DEFAULT "system/log/mask"
 
@@ -37,6 +38,9 @@ struct decision {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;
+	/* nginx auth_request and Envoy's HTTP mode: what they decide with. */
+	struct writ_ext_authz authz;
+	char authz_path[256];
 };
 
 static void *
@@ -93,6 +97,8 @@ allowed_of(const json_t *result)
  * Run the mask policy (data.system.log.mask by default) over the event and
  * apply what it returns.  A mask that fails to evaluate must not let the
  * input through: the input is then logged as its HMAC only, with the error.
+ * Without a rule or data on the mask's path (the usual case) the event is
+ * neither serialised nor evaluated: the answer could only be undefined.
  */
 static void
 mask_event(struct decision *d, struct writ_policy_snapshot *snap, json_t *ev,
@@ -100,12 +106,16 @@ mask_event(struct decision *d, struct writ_policy_snapshot *snap, json_t *ev,
 {
 	struct writ_rego_error rerr;
 	struct writ_buf out;
-	char *text = json_dumps(ev, JSON_COMPACT);
+	char *text;
 	json_t *mask = NULL;
 	size_t ignored = 0;
 	bool defined = false;
-	writ_rc rc = text != NULL ? WRIT_OK : WRIT_ENOMEM;
+	writ_rc rc;
 
+	if (!writ_policy_may_define(snap, d->mask))
+		return;
+	text = json_dumps(ev, JSON_COMPACT);
+	rc = text != NULL ? WRIT_OK : WRIT_ENOMEM;
 	writ_buf_init(&out, 0);
 	memset(&rerr, 0, sizeof(rerr));
 	if (rc == WRIT_OK)
@@ -306,6 +316,8 @@ decision_start(const struct writ_config *config, struct writ_store *store,
 	struct writ_policy_opts o = {0};
 	struct decision *d = writ_calloc(1, sizeof(*d));
 	const char *mask = cfg->mask_decision != NULL ? cfg->mask_decision : MASK_DEFAULT;
+	const char *authz =
+	    cfg->authz_decision != NULL ? cfg->authz_decision : WRIT_ENVOY_DEFAULT_PATH;
 	writ_rc rc;
 
 	if (d == NULL)
@@ -323,6 +335,14 @@ decision_start(const struct writ_config *config, struct writ_store *store,
 		return WRIT_ERR(err, WRIT_EINVAL, "policy: mask_decision is too long");
 	}
 	memcpy(d->mask, mask, strlen(mask) + 1);
+	authz += *authz == '/';
+	if (strlen(authz) >= sizeof(d->authz_path)) {
+		decision_stop(d);
+		return WRIT_ERR(err, WRIT_EINVAL, "policy: authz_decision is too long");
+	}
+	memcpy(d->authz_path, authz, strlen(authz) + 1);
+	d->authz.decider = (struct writ_decider){decide, d};
+	d->authz.path = d->authz_path;
 	o.bundle_dir = cfg->bundle_dir;
 	o.default_decision = cfg->default_decision;
 	o.store = store;
@@ -383,6 +403,16 @@ decision_handle(struct writ_http_req *hr, struct writ_http_resp *resp, void *arg
 	struct writ_policy_in in = {0};
 	struct writ_policy_out out;
 
+	if (strcmp(hr->path, WRIT_AUTHZ_NGINX_PATH) == 0) {
+		writ_ext_authz_http(&d->authz, WRIT_AUTHZ_NGINX, hr, resp);
+		return;
+	}
+	if (strncmp(hr->path, WRIT_AUTHZ_ENVOY_PREFIX, strlen(WRIT_AUTHZ_ENVOY_PREFIX)) == 0 &&
+	    (hr->path[strlen(WRIT_AUTHZ_ENVOY_PREFIX)] == '\0' ||
+	        hr->path[strlen(WRIT_AUTHZ_ENVOY_PREFIX)] == '/')) {
+		writ_ext_authz_http(&d->authz, WRIT_AUTHZ_ENVOY_HTTP, hr, resp);
+		return;
+	}
 	in.method = hr->method_str;
 	in.path = hr->path;
 	in.query = hr->query;

@@ -138,4 +138,78 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_envoy_response(const char *result, size_t 
 WRIT_API WRIT_MUST_CHECK writ_rc writ_envoy_parse_error_response(
     const char *msg, struct writ_buf *out);
 
+/* ---------------------------------------------------------------------------
+ * Plain HTTP authorization requests: nginx auth_request and Envoy's HTTP
+ * ext_authz mode (http_service).  The input has the shape of a CheckRequest's
+ * (attributes.request.http, parsed_path, parsed_query, parsed_body, version),
+ * so one policy serves gRPC, HTTP and nginx callers alike.
+ */
+
+/* One request header; the strings are borrowed and need not be NUL-terminated. */
+struct writ_envoy_http_header {
+	const char *name;
+	size_t name_len;
+	const char *value;
+	size_t value_len;
+};
+
+/* The original request, as the proxy reported it.  Every pointer is borrowed. */
+struct writ_envoy_http_req {
+	const char *method; /* "GET" */
+	const char *path;   /* the request target: path and "?query" (still encoded) */
+	const char *scheme; /* "http", "https"; NULL or "" leaves it out */
+	const struct writ_envoy_http_header *headers;
+	size_t nheaders;
+	const char *body; /* NULL when none */
+	size_t body_len;
+};
+
+/*
+ * Write the input document of the request r (borrowed) to input (out,
+ * appended to): attributes.request.http with method, headers (names
+ * lower-cased; repeated fields joined with ",", as Envoy does), path, host
+ * (the Host header), scheme, size and body (rawBody when not UTF-8), then
+ * version, parsed_path, parsed_query, parsed_body and truncated_body, as
+ * writ_envoy_input builds them.  Temporary memory comes from a (borrowed).
+ *
+ * Returns WRIT_OK; WRIT_EINVAL and WRIT_ELIMIT as writ_envoy_input (the
+ * request cannot become input: a bad escape, a body that does not parse, a
+ * limit), with err->msg fit for the client; WRIT_ENOMEM.  Thread safe.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_envoy_http_input(const struct writ_envoy_http_req *r,
+    const struct writ_envoy_opts *o, struct writ_arena *a, struct writ_buf *input,
+    struct writ_err *err);
+
+/* A header of an HTTP answer; the strings are NUL-terminated, in the arena. */
+struct writ_envoy_http_answer_header {
+	const char *name; /* canonical form: X-User */
+	const char *value;
+};
+
+/*
+ * A decision read for an HTTP caller: allowed with status 200 and the
+ * decision's headers (to go upstream), or denied with http_status (403 by
+ * default), headers and body.
+ */
+struct writ_envoy_http_answer {
+	bool allowed;
+	int status;
+	struct writ_envoy_http_answer_header *headers;
+	size_t nheaders;
+	const char *body; /* denied object decisions' body, or NULL */
+	size_t body_len;
+};
+
+/*
+ * Read the decision result[0..len) (borrowed JSON text; len 0 = undefined)
+ * with the rules of writ_envoy_response and fill out (its strings are in a,
+ * borrowed).  dry_run turns a deny into a 200 without headers (out->allowed
+ * still says false).  Returns WRIT_OK, or WRIT_EINVAL / WRIT_ELIMIT /
+ * WRIT_ENOMEM as writ_envoy_response (the caller answers 500: the proxy
+ * denies).  Thread safe.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_envoy_http_answer(const char *result, size_t len,
+    const struct writ_envoy_opts *o, struct writ_arena *a, struct writ_envoy_http_answer *out,
+    struct writ_err *err);
+
 #endif /* WRIT_ENVOY_H */

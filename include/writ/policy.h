@@ -128,6 +128,15 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_policy_decide(struct writ_policy_snapshot 
     const char *path, const char *input, size_t input_len, struct writ_buf *value, bool *defined,
     struct writ_rego_error *rerr);
 
+/*
+ * Whether data.<path> (as for writ_policy_decide, without percent-escapes)
+ * may be defined on snapshot s whatever the input: false when no rule,
+ * package or data lies on the path, so writ_policy_decide would only answer
+ * undefined (the decision log skips its mask policy then).  Conservative:
+ * true when unsure.  Thread safe.
+ */
+WRIT_API bool writ_policy_may_define(const struct writ_policy_snapshot *s, const char *path);
+
 /* ---------------------------------------------------------------------------
  * OPA's REST API, independent of HTTP (docs/API.md, "Decision API").
  */

@@ -103,6 +103,15 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_rego_compile(const struct writ_rego_compil
 WRIT_API void writ_rego_bundle_free(struct writ_rego_bundle *b);
 
 /*
+ * Whether data.<path> may be defined in bundle b whatever the input: false
+ * when no rule, package or base document lies on the '/'-separated,
+ * undecoded path ("system/log/mask"), so evaluating it can only give
+ * undefined.  Conservative: true when a rule on the way could produce it, or
+ * when unsure.  b and path are borrowed.  Thread safe.
+ */
+WRIT_API bool writ_rego_path_may_define(const struct writ_rego_bundle *b, const char *path);
+
+/*
  * How much of an evaluation's trace to report, as `opa eval --explain`:
  * NOTES keeps the notes of trace(msg) with the Enter and Redo events of the
  * queries leading to each, FAILS the same for expressions that failed, FULL

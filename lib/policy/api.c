@@ -12,7 +12,10 @@
  *   GET /health                    200 {} (?bundles, ?plugins accepted)
  *
  * Query parameters: pretty, metrics (and instrument), provenance,
- * strict-builtin-errors; explain is refused until evaluation traces exist.
+ * strict-builtin-errors, explain=notes|fails|full|debug (the data API's
+ * decisions only, as in OPA: an "explanation" member with the trace's
+ * events, their ops lowercased as OPA's REST API writes them, or with
+ * pretty the lines of the pretty trace as an array of strings).
  * Errors are OPA's: {"code": "invalid_parameter" | "resource_not_found" |
  * "resource_conflict" | "undefined_document" | "internal_error", "message":
  * "...", "errors": [{"code", "message", "location": {"file", "row", "col"}}]},
@@ -45,8 +48,8 @@ struct api {
 	struct writ_policy_out *out;
 	struct writ_arena *a;
 	bool pretty, metrics, provenance, strict;
-	bool explain; /* an explanation was asked for */
-	uint64_t t0;  /* monotonic ns at the start */
+	enum writ_rego_explain explain; /* OFF unless a known mode was asked for */
+	uint64_t t0;                    /* monotonic ns at the start */
 	uint64_t parse_ns;
 };
 
@@ -245,7 +248,76 @@ reply_changed(struct api *c, bool empty_object)
  * Decisions.
  */
 
-/* The decision reply: {"provenance", "metrics", "result", "warning", "decision_id"}. */
+/*
+ * The trace of an explained decision as OPA's REST API shows it, in place:
+ * each event's op lowercased ("Enter" -> "enter").  A trace the scanner
+ * cannot take (debug's locals nested deeper than its limit) is left as the
+ * engine wrote it.
+ */
+static void
+explain_events(struct writ_buf *e)
+{
+	struct pol_span all, k, ev, op;
+	struct pol_json_it it;
+	size_t i;
+
+	if (e->ptr == NULL || pol_json_check(e->ptr, e->len, &all) != WRIT_OK ||
+	    e->ptr[all.off] != '[')
+		return;
+	pol_json_it_init(&it, e->ptr, e->len, all.off);
+	while (pol_json_it_next(&it, &k, &ev)) {
+		if (e->ptr[ev.off] != '{' || !pol_json_member(e->ptr, e->len, ev.off, "op", 2, &op))
+			continue;
+		for (i = op.off; i < op.off + op.len; i++)
+			if (e->ptr[i] >= 'A' && e->ptr[i] <= 'Z')
+				e->ptr[i] = (char)(e->ptr[i] - 'A' + 'a');
+	}
+}
+
+/* The pretty trace's lines (text) as a JSON array of strings, as OPA's ?explain&pretty. */
+static writ_rc
+explain_lines(const struct writ_buf *text, struct writ_buf *b)
+{
+	const char *s = text->ptr != NULL ? text->ptr : "", *nl;
+	size_t len = text->len, i = 0;
+	writ_rc rc = writ_buf_append(b, "[", 1);
+
+	while (len > 0 && s[len - 1] == '\n')
+		len--;
+	while (i < len && rc == WRIT_OK) {
+		nl = memchr(s + i, '\n', len - i);
+		if ((rc = writ_buf_append(b, ",", i > 0)) == WRIT_OK)
+			rc = writ_buf_append_json_str(
+			    b, s + i, (nl != NULL ? (size_t)(nl - s) : len) - i);
+		i = nl != NULL ? (size_t)(nl - s) + 1 : len;
+	}
+	if (rc == WRIT_OK)
+		rc = writ_buf_append(b, "]", 1);
+	return rc;
+}
+
+/* ,"explanation":[...] of an explained decision. */
+static writ_rc
+append_explanation(struct api *c, const struct pol_decision *d, bool comma, struct writ_buf *b)
+{
+	writ_rc rc;
+
+	if (c->explain == WRIT_REGO_EXPLAIN_OFF || d->explanation == NULL)
+		return WRIT_OK;
+	if ((rc = writ_buf_appends(b, comma ? ",\"explanation\":" : "\"explanation\":")) != WRIT_OK)
+		return rc;
+	if (d->explain_pretty)
+		return explain_lines(d->explanation, b);
+	if (d->explanation->len == 0)
+		return writ_buf_append(b, "[]", 2);
+	explain_events(d->explanation);
+	return writ_buf_append(b, d->explanation->ptr, d->explanation->len);
+}
+
+/*
+ * The decision reply: {"provenance", "metrics", "result", "explanation", "warning",
+ * "decision_id"}.
+ */
 static writ_rc
 decision_body(struct api *c, struct writ_policy_snapshot *s, const struct pol_decision *d,
     const struct writ_buf *v, bool warn, const char *id, struct writ_buf *b)
@@ -265,6 +337,10 @@ decision_body(struct api *c, struct writ_policy_snapshot *s, const struct pol_de
 	if (rc == WRIT_OK && d->defined) {
 		if ((rc = writ_buf_appends(b, comma ? ",\"result\":" : "\"result\":")) == WRIT_OK)
 			rc = writ_buf_append(b, v->ptr, v->len);
+		comma = true;
+	}
+	if (rc == WRIT_OK && c->explain != WRIT_REGO_EXPLAIN_OFF) {
+		rc = append_explanation(c, d, comma, b);
 		comma = true;
 	}
 	if (rc == WRIT_OK && warn) {
@@ -349,7 +425,10 @@ log_decision(struct api *c, struct writ_policy_snapshot *s, const struct pol_pat
 	return false;
 }
 
-/* Evaluate data.<p> with input (NULL: none) and reply; bare: POST / (the value alone). */
+/*
+ * Evaluate data.<p> with input (NULL: none) and reply; bare: POST / (the
+ * value alone, never explained, as in OPA).
+ */
 static void
 decide(
     struct api *c, const struct pol_path *p, const char *input, size_t ilen, bool warn, bool bare)
@@ -357,13 +436,21 @@ decide(
 	struct writ_policy_snapshot *s = writ_policy_acquire(c->ps);
 	struct pol_decision d = {.input = input, .input_len = ilen, .strict = c->strict};
 	struct writ_rego_error rerr;
-	struct writ_buf v, b, ref;
+	struct writ_buf v, b, ref, expl;
 	char id[37] = "";
 	writ_rc rc;
 
 	writ_buf_init(&v, 0);
 	writ_buf_init(&b, 0);
 	writ_buf_init(&ref, 0);
+	writ_buf_init(&expl, 0);
+	if (bare)
+		c->explain = WRIT_REGO_EXPLAIN_OFF;
+	if (c->explain != WRIT_REGO_EXPLAIN_OFF) {
+		d.explain = c->explain;
+		d.explain_pretty = c->pretty;
+		d.explanation = &expl;
+	}
 	if (writ_uuid(id) != WRIT_OK)
 		id[0] = '\0';
 	rc = pol_decide(s, p, &d, &v, &rerr);
@@ -386,6 +473,7 @@ decide(
 	writ_buf_free(&v);
 	writ_buf_free(&b);
 	writ_buf_free(&ref);
+	writ_buf_free(&expl);
 }
 
 /*
@@ -744,6 +832,21 @@ key_is(const char *k, size_t klen, const char *name)
 	return klen == strlen(name) && memcmp(k, name, klen) == 0;
 }
 
+/* ?explain=MODE: a known mode turns it on; anything else (off too) turns it off, as in OPA. */
+static void
+explain_param(struct api *c, const char *v, size_t vlen)
+{
+	char mode[8];
+
+	c->explain = WRIT_REGO_EXPLAIN_OFF;
+	if (vlen >= sizeof(mode))
+		return;
+	memcpy(mode, v, vlen);
+	mode[vlen] = '\0';
+	if (writ_rego_explain_parse(mode, &c->explain) != WRIT_OK)
+		c->explain = WRIT_REGO_EXPLAIN_OFF;
+}
+
 /* The query parameters; unknown ones are ignored, as OPA does. */
 static void
 parse_query(struct api *c)
@@ -766,8 +869,7 @@ parse_query(struct api *c)
 		else if (key_is(q, klen, "strict-builtin-errors"))
 			c->strict |= param_true(v, vlen);
 		else if (key_is(q, klen, "explain"))
-			c->explain |= key_is(v, vlen, "notes") || key_is(v, vlen, "fails") ||
-			    key_is(v, vlen, "full") || key_is(v, vlen, "debug");
+			explain_param(c, v, vlen);
 	}
 }
 
@@ -794,10 +896,6 @@ route(struct api *c)
 	if (!is(p, "/", NULL) && strncmp(p, "/v1/data", 8) != 0 &&
 	    strncmp(p, "/v1/policies", 12) != 0) {
 		reply_error(c, 404, "resource_not_found", "unknown path", NULL);
-		return;
-	}
-	if (c->explain) {
-		reply_error(c, 400, "invalid_parameter", "explain is not supported yet", NULL);
 		return;
 	}
 	if ((rc = pol_store_ready(c->ps, &err)) != WRIT_OK) {

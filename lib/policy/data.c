@@ -32,7 +32,10 @@ pct_val(const char *p)
 	return hi << 4 | lo;
 }
 
-/* Copy s[len] into the arena, percent-decoded when pct; NUL bytes refused. */
+/*
+ * Copy s[len] into the arena, percent-decoded when pct; NUL bytes and text
+ * that is not UTF-8 refused (ids and paths are echoed in JSON replies).
+ */
 static writ_rc
 seg_copy(struct writ_arena *a, const char *s, size_t len, bool pct, char **out, size_t *outlen)
 {
@@ -56,6 +59,10 @@ seg_copy(struct writ_arena *a, const char *s, size_t len, bool pct, char **out, 
 		}
 	}
 	d[n] = '\0';
+	for (i = 0; i < n; i += v) {
+		if ((v = (int)writ_utf8_len((const unsigned char *)d + i, n - i)) == 0)
+			return WRIT_EINVAL;
+	}
 	*out = d;
 	*outlen = n;
 	return WRIT_OK;

@@ -11,7 +11,9 @@
  * asking for ever new paths cannot grow memory.
  *
  * The engine's result set is [{"expressions":[{"value":V,...}]}] or [] when
- * the document is undefined; V's text is copied out as it is.
+ * the document is undefined; V's text is copied out as it is.  With explain,
+ * the engine's trace is appended to the decision's buffer (at most
+ * POL_EXPLAIN_MAX_BYTES), on failure too.
  */
 #include <stdio.h>
 #include <string.h>
@@ -188,6 +190,10 @@ pol_decide(struct writ_policy_snapshot *s, const struct pol_path *path, struct p
 	o.input_len = d->input_len;
 	o.strict_builtin_errors = d->strict;
 	o.limits = s->limits;
+	o.explain = d->explain;
+	o.explain_pretty = d->explain_pretty;
+	o.explanation = d->explanation;
+	o.explain_max_bytes = POL_EXPLAIN_MAX_BYTES;
 	t0 = writ_time_mono_ns();
 	rc = writ_rego_eval_prepared(p, &o, &rs, rerr);
 	d->eval_ns = writ_time_mono_ns() - t0;
@@ -220,4 +226,10 @@ writ_policy_decide(struct writ_policy_snapshot *s, const char *path, const char 
 		*defined = d.defined;
 	writ_arena_free(a);
 	return rc;
+}
+
+bool
+writ_policy_may_define(const struct writ_policy_snapshot *s, const char *path)
+{
+	return s->rb == NULL || writ_rego_path_may_define(s->rb, path);
 }

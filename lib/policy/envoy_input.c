@@ -604,3 +604,196 @@ writ_envoy_input(const void *msg, size_t len, const struct writ_envoy_opts *o, s
 	}
 	return w.rc;
 }
+
+/* ---------------------------------------------------------------------------
+ * Plain HTTP requests (nginx auth_request, Envoy's HTTP mode).
+ */
+
+/* A header with its name lower-cased in the arena. */
+struct hdr {
+	char *name;
+	const char *value;
+	size_t value_len;
+	size_t idx;
+};
+
+static int
+hdr_cmp(const void *a, const void *b)
+{
+	const struct hdr *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c != 0 ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* The headers, lower-cased and sorted by name (then by order); NULL on failure. */
+static struct hdr *
+sorted_headers(struct jw *w, const struct writ_envoy_http_req *r)
+{
+	struct hdr *h = writ_arena_calloc(w->a, r->nheaders ? r->nheaders : 1, sizeof(*h));
+	size_t i, j;
+
+	if (h == NULL) {
+		jw_fail(w, WRIT_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < r->nheaders; i++) {
+		const struct writ_envoy_http_header *x = &r->headers[i];
+
+		if ((h[i].name = writ_arena_strndup(w->a, x->name, x->name_len)) == NULL) {
+			jw_fail(w, WRIT_ENOMEM, "out of memory");
+			return NULL;
+		}
+		for (j = 0; j < x->name_len; j++)
+			if (h[i].name[j] >= 'A' && h[i].name[j] <= 'Z')
+				h[i].name[j] = (char)(h[i].name[j] - 'A' + 'a');
+		h[i].value = x->value;
+		h[i].value_len = x->value_len;
+		h[i].idx = i;
+	}
+	qsort(h, r->nheaders, sizeof(*h), hdr_cmp);
+	return h;
+}
+
+/* The values of h[0..n) joined with ",", in the arena; NULL when out of memory. */
+static const char *
+join_values(struct jw *w, const struct hdr *h, size_t n, size_t *len)
+{
+	size_t i, total = n - 1, off = 0;
+	char *p;
+
+	for (i = 0; i < n; i++)
+		total += h[i].value_len;
+	if ((p = writ_arena_alloc(w->a, total + 1)) == NULL) {
+		jw_fail(w, WRIT_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			p[off++] = ',';
+		memcpy(p + off, h[i].value, h[i].value_len);
+		off += h[i].value_len;
+	}
+	*len = off;
+	return p;
+}
+
+/* "headers": {name: "v1,v2"}; *host gets the Host header's value, if any. */
+static void
+emit_http_headers(
+    struct jw *w, bool *first, const struct hdr *h, size_t n, const char **host, size_t *hostlen)
+{
+	const char *v;
+	size_t i, j, vlen = 0;
+
+	*host = NULL;
+	if (n == 0)
+		return;
+	jw_key(w, first, "headers");
+	jw_raw(w, "{", 1);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && strcmp(h[j].name, h[i].name) == 0; j++)
+			;
+		if ((v = j - i == 1 ? h[i].value : join_values(w, h + i, j - i, &vlen)) == NULL)
+			return;
+		if (j - i == 1)
+			vlen = h[i].value_len;
+		if (i > 0)
+			jw_raw(w, ",", 1);
+		jw_str_lossy(w, h[i].name, strlen(h[i].name));
+		jw_raw(w, ":", 1);
+		jw_str_lossy(w, v, vlen);
+		if (strcmp(h[i].name, "host") == 0) {
+			*host = v;
+			*hostlen = vlen;
+		}
+	}
+	jw_raw(w, "}", 1);
+}
+
+/* The last value of a header of the sorted array (envoy_header_fn for the body parsers). */
+struct hdr_set {
+	const struct hdr *h;
+	size_t n;
+	struct writ_arena *a;
+};
+
+static const char *
+hdr_set_get(const void *arg, const char *name)
+{
+	const struct hdr_set *s = arg;
+	const char *v = NULL;
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (strcmp(s->h[i].name, name) == 0)
+			v = writ_arena_strndup(s->a, s->h[i].value, s->h[i].value_len);
+	return v;
+}
+
+static void
+emit_plain_http(struct jw *w, bool *first, const struct writ_envoy_http_req *r, const struct hdr *h)
+{
+	const char *host = NULL;
+	size_t hostlen = 0;
+	bool f = true;
+
+	jw_key(w, first, "attributes");
+	jw_lit(w, "{\"request\":{\"http\":{");
+	str_field(w, &f, "method", r->method);
+	emit_http_headers(w, &f, h, r->nheaders, &host, &hostlen);
+	str_field(w, &f, "path", r->path);
+	if (host != NULL && hostlen > 0) {
+		jw_key(w, &f, "host");
+		jw_str_lossy(w, host, hostlen);
+	}
+	str_field(w, &f, "scheme", r->scheme);
+	if (r->body_len > 0) {
+		jw_key(w, &f, "size");
+		jw_u64(w, r->body_len);
+		if (memchr(r->body, '\0', r->body_len) == NULL &&
+		    envoy_utf8_valid(r->body, r->body_len)) {
+			jw_key(w, &f, "body");
+			jw_str(w, r->body, r->body_len);
+		} else {
+			jw_key(w, &f, "rawBody");
+			jw_b64(w, r->body, r->body_len);
+		}
+	}
+	jw_raw(w, "}}}", 3);
+}
+
+writ_rc
+writ_envoy_http_input(const struct writ_envoy_http_req *r, const struct writ_envoy_opts *o,
+    struct writ_arena *a, struct writ_buf *input, struct writ_err *err)
+{
+	struct jw w = {input, a, err, 0, ENVOY_DEF_MAX_DEPTH, WRIT_OK};
+	struct hdr_set hs = {NULL, r->nheaders, a};
+	const char *path = r->path != NULL ? r->path : "";
+	size_t start = input->len;
+	bool first = true;
+	bool utf8 = r->body_len == 0 || envoy_utf8_valid(r->body, r->body_len);
+
+	w.max = input->len + (o != NULL && o->max_input > 0 ? o->max_input : ENVOY_DEF_MAX_INPUT);
+	if (o != NULL && o->max_depth > 0)
+		w.max_depth =
+		    o->max_depth < ENVOY_MAX_JSON_DEPTH ? o->max_depth : ENVOY_MAX_JSON_DEPTH;
+	if ((hs.h = sorted_headers(&w, r)) != NULL) {
+		jw_raw(&w, "{", 1);
+		emit_plain_http(&w, &first, r, hs.h);
+		jw_key(&w, &first, "version");
+		jw_lit(&w, "{\"encoding\":\"protojson\",\"ext_authz\":\"v3\"}");
+		emit_parsed_path(&w, &first, path, strlen(path));
+		if (o == NULL || !o->skip_body_parse)
+			envoy_emit_body(&w, hdr_set_get, &hs, utf8 ? r->body : "",
+			    utf8 ? r->body_len : 0, utf8 ? NULL : r->body, utf8 ? 0 : r->body_len,
+			    &first);
+		jw_raw(&w, "}", 1);
+	}
+	if (w.rc != WRIT_OK) {
+		input->len = start;
+		if (input->ptr != NULL)
+			input->ptr[start] = '\0';
+	}
+	return w.rc;
+}

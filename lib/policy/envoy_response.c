@@ -567,6 +567,31 @@ depth_of(const json_t *j, unsigned limit)
 	return d + 1;
 }
 
+/* The decision as JSON, within the depth limit; numbers as doubles: http_status is checked
+ * to be whole, Struct numbers are doubles. */
+static writ_rc
+load_decision(struct rctx *c, const char *result, size_t len, const struct writ_envoy_opts *o,
+    json_t **out)
+{
+	json_error_t jerr;
+	json_t *d;
+
+	if (o != NULL && o->max_depth > 0)
+		c->max_depth = o->max_depth;
+	if (len == 0)
+		return WRIT_ERR(c->err, WRIT_EINVAL, "undefined decision");
+	d = json_loadb(result, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &jerr);
+	if (d == NULL)
+		return WRIT_ERR(c->err, WRIT_EINVAL, "decision is not JSON: %s", jerr.text);
+	if (depth_of(d, c->max_depth + 1) > c->max_depth) {
+		json_decref(d);
+		return WRIT_ERR(
+		    c->err, WRIT_ELIMIT, "decision nested deeper than %u levels", c->max_depth);
+	}
+	*out = d;
+	return WRIT_OK;
+}
+
 writ_rc
 writ_envoy_response(const char *result, size_t len, const struct writ_envoy_opts *o,
     const char *decision_id, struct writ_arena *a, struct writ_buf *out,
@@ -577,23 +602,11 @@ writ_envoy_response(const char *result, size_t len, const struct writ_envoy_opts
 	Envoy__Service__Auth__V3__OkHttpResponse empty_ok;
 	Google__Rpc__Status st;
 	CheckResponse r;
-	json_error_t jerr;
 	json_t *d = NULL;
 	writ_rc rc;
 
-	if (o != NULL && o->max_depth > 0)
-		c.max_depth = o->max_depth;
-	if (len == 0)
-		return WRIT_ERR(err, WRIT_EINVAL, "undefined decision");
-	/* Numbers as doubles: http_status is checked to be whole, Struct numbers are doubles. */
-	d = json_loadb(result, len, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &jerr);
-	if (d == NULL)
-		return WRIT_ERR(err, WRIT_EINVAL, "decision is not JSON: %s", jerr.text);
-	if (depth_of(d, c.max_depth + 1) > c.max_depth) {
-		rc = WRIT_ERR(
-		    err, WRIT_ELIMIT, "decision nested deeper than %u levels", c.max_depth);
-		goto out;
-	}
+	if ((rc = load_decision(&c, result, len, o, &d)) != WRIT_OK)
+		return rc;
 	envoy__service__auth__v3__check_response__init(&r);
 	envoy__service__auth__v3__ok_http_response__init(&empty_ok);
 	google__rpc__status__init(&st);
@@ -650,5 +663,68 @@ writ_envoy_parse_error_response(const char *msg, struct writ_buf *out)
 	protobuf_c_message_pack(&r.base, p);
 	rc = writ_buf_append(out, p, n);
 	writ_free(p);
+	return rc;
+}
+
+/* ---------------------------------------------------------------------------
+ * The same reading for HTTP callers (nginx auth_request, Envoy's HTTP mode).
+ */
+
+/* Copy the header options hv[0..n) to out->headers, strings in the arena. */
+static writ_rc
+answer_headers(struct rctx *c, HVO *const *hv, size_t n, struct writ_envoy_http_answer *out)
+{
+	size_t i;
+
+	if (n == 0)
+		return WRIT_OK;
+	if ((out->headers = alloc(c, n * sizeof(*out->headers))) == NULL)
+		return WRIT_ENOMEM;
+	for (i = 0; i < n; i++) {
+		const char *v = hv[i]->header->value;
+
+		out->headers[i].name = hv[i]->header->key; /* already an arena copy */
+		if ((out->headers[i].value = writ_arena_strndup(c->a, v, strlen(v))) == NULL)
+			return WRIT_ERR(c->err, WRIT_ENOMEM, "out of memory");
+	}
+	out->nheaders = n;
+	return WRIT_OK;
+}
+
+writ_rc
+writ_envoy_http_answer(const char *result, size_t len, const struct writ_envoy_opts *o,
+    struct writ_arena *a, struct writ_envoy_http_answer *out, struct writ_err *err)
+{
+	struct rctx c = {a, err, ENVOY_DEF_MAX_DEPTH};
+	struct writ_envoy_verdict v = {false, 0};
+	struct writ_envoy_http_answer ans = {false, 200, NULL, 0, NULL, 0};
+	CheckResponse r;
+	json_t *d = NULL;
+	writ_rc rc;
+
+	if ((rc = load_decision(&c, result, len, o, &d)) != WRIT_OK)
+		return rc;
+	envoy__service__auth__v3__check_response__init(&r);
+	if ((rc = decide(&c, d, &r, &v)) != WRIT_OK || (rc = metadata(&c, d, NULL, &r)) != WRIT_OK)
+		goto out;
+	ans.allowed = v.allowed;
+	if (v.allowed && r.ok_response != NULL)
+		rc = answer_headers(&c, r.ok_response->headers, r.ok_response->n_headers, &ans);
+	else if (!v.allowed && (o == NULL || !o->dry_run))
+		ans.status = v.http_status != 0 ? v.http_status : 403;
+	if (rc == WRIT_OK && !v.allowed && (o == NULL || !o->dry_run) &&
+	    r.denied_response != NULL) {
+		rc = answer_headers(
+		    &c, r.denied_response->headers, r.denied_response->n_headers, &ans);
+		if (rc == WRIT_OK && r.denied_response->body != NULL &&
+		    (ans.body_len = strlen(r.denied_response->body)) > 0 &&
+		    (ans.body = writ_arena_strndup(a, r.denied_response->body, ans.body_len)) ==
+		        NULL)
+			rc = WRIT_ERR(err, WRIT_ENOMEM, "out of memory");
+	}
+	if (rc == WRIT_OK)
+		*out = ans;
+out:
+	json_decref(d);
 	return rc;
 }

@@ -7,7 +7,7 @@
  * data document in place, so numbers and strings keep the exact text they
  * were written with (jansson would round 0.1 and refuse big integers).
  *
- * pol_json_check validates RFC 8259 syntax with a depth limit; everything
+ * pol_json_check validates RFC 8259 syntax (UTF-8 text) with a depth limit; everything
  * else here assumes text it has validated.
  */
 #include <string.h>
@@ -26,7 +26,7 @@ pol_json_ws(const char *s, size_t len, size_t i)
 	return i;
 }
 
-/* A string literal at s[*i] == '"': control characters and escapes checked. */
+/* A string literal at s[*i] == '"': control characters, escapes and UTF-8 checked. */
 static writ_rc
 skip_string(const char *s, size_t len, size_t *i)
 {
@@ -41,6 +41,12 @@ skip_string(const char *s, size_t len, size_t *i)
 		}
 		if (c < 0x20)
 			return WRIT_EPARSE;
+		if (c >= 0x80) {
+			if ((k = writ_utf8_len((const unsigned char *)s + p, len - p)) == 0)
+				return WRIT_EPARSE;
+			p += k;
+			continue;
+		}
 		if (c != '\\') {
 			p++;
 			continue;

@@ -15,14 +15,15 @@
 #include "writ/policy.h"
 #include "writ/rego.h"
 
-#define POL_JSON_MAX_DEPTH 512   /* as the Rego engine's JSON reader */
-#define POL_PQ_SLOTS       64    /* prepared-query hash chains per snapshot */
-#define POL_PQ_MAX         1024  /* prepared queries cached per snapshot */
-#define POL_MAX_FILES      10000 /* files in a bundle directory */
-#define POL_MAX_FILE_LEN   ((size_t)64 << 20)
-#define POL_MAX_MODULES    10000 /* modules pushed through the API */
-#define POL_KEY_MODULE     "policy/module/"
-#define POL_KEY_DATA       "policy/data"
+#define POL_JSON_MAX_DEPTH    512   /* as the Rego engine's JSON reader */
+#define POL_PQ_SLOTS          64    /* prepared-query hash chains per snapshot */
+#define POL_PQ_MAX            1024  /* prepared queries cached per snapshot */
+#define POL_MAX_FILES         10000 /* files in a bundle directory */
+#define POL_MAX_FILE_LEN      ((size_t)64 << 20)
+#define POL_MAX_MODULES       10000             /* modules pushed through the API */
+#define POL_EXPLAIN_MAX_BYTES ((size_t)4 << 20) /* of one decision's ?explain trace */
+#define POL_KEY_MODULE        "policy/module/"
+#define POL_KEY_DATA          "policy/data"
 
 /* A span of a text: s[off, off + len). */
 struct pol_span {
@@ -172,7 +173,11 @@ WRIT_MUST_CHECK writ_rc pol_store_modules(struct writ_policy_store *ps, struct p
 struct pol_decision {
 	const char *input; /* JSON text or NULL */
 	size_t input_len;
-	bool strict;    /* strict-builtin-errors */
+	bool strict; /* strict-builtin-errors */
+	/* The trace (explain not OFF): appended to explanation (borrowed) as the engine writes it. */
+	enum writ_rego_explain explain;
+	bool explain_pretty;
+	struct writ_buf *explanation;
 	bool defined;   /* out */
 	bool cache_hit; /* out: the prepared query came from the cache */
 	uint64_t prepare_ns, eval_ns;

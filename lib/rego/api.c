@@ -655,3 +655,30 @@ writ_rego_eval(const struct writ_rego_bundle *b, const struct writ_rego_eval_opt
 	writ_rego_prepared_free(p);
 	return rc;
 }
+
+bool
+writ_rego_path_may_define(const struct writ_rego_bundle *b, const char *path)
+{
+	const struct rego_node *n = b->root;
+	const struct rego_val *d = b->data;
+	const char *s = path, *e;
+	size_t len;
+
+	if (strchr(path, '%') != NULL)
+		return true; /* not decoded here: assume it may */
+	for (;;) {
+		if (n != NULL && (n->nrules > 0 || n->deflt != NULL))
+			return true; /* a rule on the way may produce the rest */
+		if (d != NULL && d->type != REGO_OBJECT)
+			return true; /* an array indexed by a segment, or a scalar: let evaluation say */
+		if (*s == '\0')
+			return n != NULL || d != NULL;
+		e = strchr(s, '/');
+		len = e != NULL ? (size_t)(e - s) : strlen(s);
+		n = n != NULL ? rego_node_child(n, s, len) : NULL;
+		d = d != NULL ? rego_object_get_str(d, s, len) : NULL;
+		if (n == NULL && d == NULL)
+			return false;
+		s += len + (e != NULL);
+	}
+}

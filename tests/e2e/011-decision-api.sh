@@ -51,8 +51,11 @@ expect_json '.metrics.counter_server_query_cache_hit' 1 "the prepared query came
 dapi POST 'v1/data/authz/allow?provenance' '{"input":{}}'
 expect_json '.provenance | has("version") and has("build_commit")' true "?provenance has the version"
 dapi POST 'v1/data/authz/allow?explain=full' '{"input":{}}'
-expect_status 400 "?explain is refused for now"
-expect_json .code invalid_parameter "?explain: invalid_parameter"
+expect_status 200 "?explain=full"
+expect_json '.explanation[0].op' enter "?explain: OPA's events, ops lowercased"
+expect_json '[.explanation[] | select(.op == "fail")] | length > 0' true "?explain: the fail event"
+dapi GET 'v1/data/authz/allow?explain=notes&pretty'
+expect_json '.explanation | type' array "?explain&pretty: the trace's lines"
 
 # The default decision (POST /, default data.system.main): the bare input, the bare value.
 dapi POST '' '{"user":"alice"}'; expect_status 404 "POST / before system.main exists"

@@ -34,22 +34,15 @@ test_check(void **state)
 	} cases[] = {
 	    {"{}", WRIT_OK},
 	    {" {\"a\": [1, -2.5e+3, true, false, null, \"x\\u00e9\\n\"]} ", WRIT_OK},
-	    {"12345678901234567890123", WRIT_OK},
-	    {"0.1", WRIT_OK},
-	    {"", WRIT_EPARSE},
-	    {"{", WRIT_EPARSE},
-	    {"{\"a\" 1}", WRIT_EPARSE},
-	    {"{\"a\":1,}", WRIT_EPARSE},
-	    {"[1,]", WRIT_EPARSE},
-	    {"01", WRIT_EPARSE},
-	    {"1.", WRIT_EPARSE},
-	    {"-", WRIT_EPARSE},
-	    {"\"\\x\"", WRIT_EPARSE},
-	    {"\"\\u12g4\"", WRIT_EPARSE},
-	    {"\"a\nb\"", WRIT_EPARSE},
-	    {"tru", WRIT_EPARSE},
-	    {"{} {}", WRIT_EPARSE},
-	    {"{'a':1}", WRIT_EPARSE},
+	    {"12345678901234567890123", WRIT_OK}, {"0.1", WRIT_OK}, {"", WRIT_EPARSE},
+	    {"{", WRIT_EPARSE}, {"{\"a\" 1}", WRIT_EPARSE}, {"{\"a\":1,}", WRIT_EPARSE},
+	    {"[1,]", WRIT_EPARSE}, {"01", WRIT_EPARSE}, {"1.", WRIT_EPARSE}, {"-", WRIT_EPARSE},
+	    {"\"\\x\"", WRIT_EPARSE}, {"\"\\u12g4\"", WRIT_EPARSE}, {"\"a\nb\"", WRIT_EPARSE},
+	    {"tru", WRIT_EPARSE}, {"{} {}", WRIT_EPARSE}, {"{'a':1}", WRIT_EPARSE},
+	    {"\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", WRIT_OK},
+	    {"\"\xb1replace\"", WRIT_EPARSE}, /* not UTF-8: found by fuzz_decision_api */
+	    {"\"a\xce\"", WRIT_EPARSE}, {"\"\xed\xa0\x80\"", WRIT_EPARSE}, /* a surrogate */
+	    {"{\"\xc0\xaf\":1}", WRIT_EPARSE},                             /* overlong */
 	};
 	char deep[2 * POL_JSON_MAX_DEPTH + 8];
 	size_t i;

@@ -235,6 +235,42 @@ test_decisions(void **state)
 	writ_policy_store_free(ps);
 }
 
+/* writ_policy_may_define: false only when nothing on the path could define it. */
+static bool
+may_define(struct writ_policy_store *ps, const char *path)
+{
+	struct writ_policy_snapshot *snap = writ_policy_acquire(ps);
+	bool may = writ_policy_may_define(snap, path);
+
+	writ_policy_release(snap);
+	return may;
+}
+
+static void
+test_may_define(void **state)
+{
+	struct writ_policy_store *ps = open_ps(NULL, NULL);
+
+	(void)state;
+	expect(ps, "PUT", "/v1/policies/authz", rbac, 200, NULL);
+	expect(ps, "PUT", "/v1/data/roles", "{\"admin\": [\"x\"], \"list\": [1]}", 204, NULL);
+	assert_false(may_define(ps, "system/log/mask"));
+	assert_false(may_define(ps, "authz/deny"));
+	assert_false(may_define(ps, "roles/user"));
+	assert_true(may_define(ps, "authz/allow"));
+	assert_true(may_define(ps, "authz"));
+	assert_true(may_define(ps, "authz/allow/deeper")); /* a rule on the way */
+	assert_true(may_define(ps, "roles/admin"));
+	assert_true(may_define(ps, "roles/list/0"));
+	assert_true(may_define(ps, ""));
+	assert_true(may_define(ps, "system%2Flog"));
+	expect(ps, "PUT", "/v1/policies/mask",
+	    "package system.log\nmask contains \"/input/password\"\n", 200, NULL);
+	assert_true(may_define(ps, "system/log/mask"));
+	assert_true(may_define(ps, "system/log"));
+	writ_policy_store_free(ps);
+}
+
 static void
 test_errors(void **state)
 {
@@ -245,7 +281,6 @@ test_errors(void **state)
 	(void)state;
 	expect(ps, "POST", "/v1/data/x", "{\"input\":", 400, "invalid_parameter");
 	expect(ps, "POST", "/v1/data/x", "[1]", 400, "invalid_parameter");
-	expect(ps, "POST", "/v1/data/x?explain=full", "{}", 400, "invalid_parameter");
 	expect(ps, "GET", "/v1/nothing", NULL, 404, "resource_not_found");
 	expect(ps, "POST", "/v1/policies", NULL, 405, NULL);
 	expect(ps, "POST", "/v1/policies/x", "package x", 405, NULL);
@@ -253,6 +288,14 @@ test_errors(void **state)
 	expect(ps, "GET", "/", NULL, 405, NULL);
 	expect(ps, "POST", "/v1/data/a%zz", "{}", 400, "invalid_parameter");
 	expect(ps, "PUT", "/v1/policies/empty", "", 400, "invalid_parameter");
+	/* Text that is not UTF-8 is refused, not echoed into a reply (fuzz_decision_api). */
+	expect(ps, "DELETE", "/v1/policies/authz%CErego", NULL, 400, "invalid_parameter");
+	expect(ps, "DELETE", "/v1/policies/authz\xcerego", NULL, 400, "invalid_parameter");
+	expect(ps, "POST", "/v1/data/a%ce/b", "{\"input\":1}", 400, "invalid_parameter");
+	expect(ps, "PATCH", "/v1/data/roles",
+	    "[{\"op\":\"\xb1replace\",\"path\":\"/nobody/x\",\"value\":1}]", 400,
+	    "invalid_parameter");
+	expect(ps, "POST", "/v1/data/x", "{\"input\":\"\xff\"}", 400, "invalid_parameter");
 
 	/* A module that does not compile: 400 with the compiler's error. */
 	r = call(ps, "PUT", "/v1/policies/bad", "package bad\n\nallow if {\n");
@@ -287,6 +330,102 @@ test_errors(void **state)
 	expect(ps, "DELETE", "/v1/policies/use", NULL, 200, NULL);
 	expect(ps, "DELETE", "/v1/policies/lib", NULL, 200, NULL);
 	expect(ps, "DELETE", "/v1/policies/lib", NULL, 404, "resource_not_found");
+	writ_policy_store_free(ps);
+}
+
+/* ?explain on the data API: OPA's "explanation" beside the result. */
+static const struct {
+	const char *target, *body;
+	const char *want_op; /* an op the explanation must hold, NULL: none */
+	size_t min_events;
+	bool has_result;
+} explain_cases[] = {
+    {"/v1/data/ex/allow?explain=full", "{\"input\":{\"user\":\"alice\"}}", "enter", 3, true},
+    {"/v1/data/ex/allow?explain=debug", "{\"input\":{\"user\":\"bob\"}}", "fail", 3, true},
+    {"/v1/data/ex/allow?explain=notes", "{\"input\":{\"user\":\"alice\"}}", "note", 1, true},
+    {"/v1/data/ex/allow?explain=fails", "{\"input\":{\"user\":\"bob\"}}", "fail", 1, true},
+    {"/v1/data/ex/none?explain=full", "{\"input\":{}}", "enter", 1, false},
+    {"/v1/data/ex/allow?explain=full", NULL, "enter", 1, true},
+};
+
+static void
+test_explain(void **state)
+{
+	struct writ_policy_store *ps = open_ps(NULL, NULL);
+	struct reply r;
+	json_t *ex, *ev;
+	size_t i, k;
+	bool seen;
+
+	(void)state;
+	expect(ps, "PUT", "/v1/policies/ex",
+	    "package ex\nimport rego.v1\ndefault allow := false\n"
+	    "allow if {\n\ttrace(\"checking\")\n\tinput.user == \"alice\"\n}\n",
+	    200, NULL);
+	for (i = 0; i < WRIT_ARRAY_LEN(explain_cases); i++) {
+		r = call(ps, explain_cases[i].body != NULL ? "POST" : "GET",
+		    explain_cases[i].target, explain_cases[i].body);
+		if (r.status != 200)
+			fail_msg("%s: status %d: %s", explain_cases[i].target, r.status, r.body);
+		assert_int_equal(
+		    json_object_get(r.json, "result") != NULL, explain_cases[i].has_result);
+		assert_non_null(json_object_get(r.json, "decision_id"));
+		ex = json_object_get(r.json, "explanation");
+		if (!json_is_array(ex) || json_array_size(ex) < explain_cases[i].min_events)
+			fail_msg("%s: explanation: %s", explain_cases[i].target, r.body);
+		seen = false;
+		json_array_foreach(ex, k, ev)
+		{
+			const char *op = json_string_value(json_object_get(ev, "op"));
+
+			assert_non_null(op);
+			/* Lowercased, as OPA's REST API writes them. */
+			assert_true(op[0] >= 'a' && op[0] <= 'z');
+			seen |= strcmp(op, explain_cases[i].want_op) == 0;
+			if (strstr(explain_cases[i].target, "debug") != NULL &&
+			    strcmp(op, "enter") != 0)
+				assert_non_null(json_object_get(ev, "locals"));
+		}
+		if (!seen)
+			fail_msg("%s: no %s event: %s", explain_cases[i].target,
+			    explain_cases[i].want_op, r.body);
+		reply_free(&r);
+	}
+
+	/* pretty: the pretty trace's lines, and the reply indented. */
+	r = call(ps, "POST", "/v1/data/ex/allow?explain=full&pretty",
+	    "{\"input\":{\"user\":\"alice\"}}");
+	assert_int_equal(r.status, 200);
+	ex = json_object_get(r.json, "explanation");
+	assert_true(json_array_size(ex) >= 3);
+	assert_non_null(strstr(json_string_value(json_array_get(ex, 0)), "Enter data.ex.allow"));
+	assert_non_null(strstr(r.body, "\n  \"result\": true"));
+	reply_free(&r);
+
+	/* off, unknown modes and the default decision: no explanation, as in OPA. */
+	r = call(ps, "POST", "/v1/data/ex/allow?explain=off", "{\"input\":{}}");
+	assert_int_equal(r.status, 200);
+	assert_null(json_object_get(r.json, "explanation"));
+	reply_free(&r);
+	r = call(ps, "POST", "/v1/data/ex/allow?explain=everything", "{\"input\":{}}");
+	assert_int_equal(r.status, 200);
+	assert_null(json_object_get(r.json, "explanation"));
+	reply_free(&r);
+	expect(
+	    ps, "PUT", "/v1/policies/main", "package system\nmain := data.ex.allow\n", 200, NULL);
+	r = call(ps, "POST", "/?explain=full", "{\"user\":\"alice\"}");
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.body, "true");
+	reply_free(&r);
+
+	/* An evaluation error is reported as without explain. */
+	expect(ps, "PUT", "/v1/policies/c",
+	    "package c\nimport rego.v1\nx := 1 if input.a\nx := 2 if input.b\n", 200, NULL);
+	expect(ps, "POST", "/v1/data/c/x?explain=full", "{\"input\":{\"a\":true,\"b\":true}}", 500,
+	    "internal_error");
+	/* Changes ignore it. */
+	expect(ps, "PUT", "/v1/data/d?explain=full", "{\"a\":1}", 204, NULL);
+	expect_result(ps, "/v1/data/d/a?explain=off", NULL, "1");
 	writ_policy_store_free(ps);
 }
 
@@ -684,7 +823,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_decisions),
+	    cmocka_unit_test(test_may_define),
 	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_explain),
 	    cmocka_unit_test(test_policies_api),
 	    cmocka_unit_test(test_data_api),
 	    cmocka_unit_test(test_bundle),
