@@ -138,6 +138,63 @@ mask_event(struct decision *d, struct writ_policy_snapshot *snap, json_t *ev,
 	writ_buf_free(&out);
 }
 
+/* allowed_of for result text: 1, 0 or -1 (does not say); -2 when it is not JSON. */
+static int
+allowed_of_text(const char *result, size_t len)
+{
+	json_t *v, *a;
+	int allowed;
+
+	if (len == 4 && memcmp(result, "true", 4) == 0)
+		return 1;
+	if (len == 5 && memcmp(result, "false", 5) == 0)
+		return 0;
+	if (len == 0 || result[0] != '{')
+		return -1;
+	if ((v = json_loadb(result, len, 0, NULL)) == NULL)
+		return -2;
+	a = allowed_of(v);
+	allowed = a == NULL ? -1 : json_is_true(a);
+	json_decref(a);
+	json_decref(v);
+	return allowed;
+}
+
+/*
+ * The usual decision, which no mask policy can touch: logged from its text
+ * with no JSON tree (writ_core_audit_decision_text).  WRIT_EUNSUPPORTED
+ * when log_decision must take the general path.
+ */
+static writ_rc
+log_decision_text(struct decision *d, const struct writ_policy_decision *ld, struct writ_err *err)
+{
+	struct writ_decision_entry e = {0};
+	uint64_t seqs[WRIT_CORE_MAX_AUDIT];
+
+	if (d->mode == WRIT_DECISION_INPUT_HMAC || writ_policy_may_define(ld->snap, d->mask))
+		return WRIT_EUNSUPPORTED;
+	e.decision_id = ld->decision_id;
+	e.path = ld->path;
+	e.input = ld->input;
+	e.input_len = ld->input_len;
+	e.allowed = -1;
+	if (ld->result != NULL) {
+		if ((e.allowed = allowed_of_text(ld->result, ld->result_len)) == -2)
+			return WRIT_EUNSUPPORTED;
+		e.result = ld->result;
+		e.result_len = ld->result_len;
+	}
+	if (ld->error != NULL) {
+		e.error_code = ld->error->code;
+		e.error_message = ld->error->message;
+	}
+	e.revision = ld->revision;
+	e.latency_ns = ld->latency_ns;
+	e.remote_addr = ld->remote_addr;
+	e.spiffe_id = ld->spiffe_id;
+	return writ_core_audit_decision_text(d->core, &e, d->mode, seqs, err);
+}
+
 /* The decision log (writ_policy_opts.log): one audit entry per decision. */
 static writ_rc
 log_decision(void *arg, const struct writ_policy_decision *ld)
@@ -146,9 +203,18 @@ log_decision(void *arg, const struct writ_policy_decision *ld)
 	enum writ_decision_input mode = d->mode;
 	uint64_t seqs[WRIT_CORE_MAX_AUDIT];
 	struct writ_err err = {0};
-	json_t *ev = json_object(), *caller = json_object(), *result = NULL, *allowed;
-	writ_rc rc = WRIT_ENOMEM;
+	json_t *ev, *caller, *result = NULL, *allowed;
+	writ_rc rc = log_decision_text(d, ld, &err);
 
+	if (rc != WRIT_EUNSUPPORTED) {
+		if (rc != WRIT_OK)
+			writ_log(WRIT_LOG_ERROR, "policy: decision %s not logged, refused: %s",
+			    ld->decision_id, err.msg);
+		return rc;
+	}
+	rc = WRIT_ENOMEM;
+	ev = json_object();
+	caller = json_object();
 	if (ev == NULL || caller == NULL)
 		goto out;
 	json_object_set_new(ev, "decision_id", json_string(ld->decision_id));

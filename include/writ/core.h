@@ -190,6 +190,39 @@ WRIT_API WRIT_MUST_CHECK writ_rc writ_decision_mask(json_t *event, const json_t 
 WRIT_API WRIT_MUST_CHECK writ_rc writ_core_audit_decision(struct writ_core *core, json_t *event,
     enum writ_decision_input mode, uint64_t seqs[WRIT_CORE_MAX_AUDIT], struct writ_err *err);
 
+/*
+ * A decision as the decision service has it, for the text path below: no
+ * JSON tree is built, the input and the result go into the line as text.
+ */
+struct writ_decision_entry {
+	const char *decision_id;
+	const char *path;
+	const char *input; /* JSON text the policy engine accepted, or NULL */
+	size_t input_len;
+	const char *result; /* JSON text, or NULL: undefined */
+	size_t result_len;
+	int allowed;                /* 1, 0, or -1: the result does not say */
+	const char *error_code;     /* or NULL */
+	const char *error_message;
+	const char *revision;
+	uint64_t latency_ns;
+	const char *remote_addr; /* or NULL */
+	const char *spiffe_id;   /* or NULL */
+};
+
+/*
+ * writ_core_audit_decision without a JSON tree, for a decision no mask
+ * policy touches (the usual case): the same line, with the input's blanks
+ * left out.  WRIT_EUNSUPPORTED, with nothing written, when the general
+ * path must take it: mode is WRIT_DECISION_INPUT_HMAC, the input or the
+ * result holds what readers of the log could not take back as JSON (a
+ * \u0000 or surrogate escape, a number of more than 15 characters), or
+ * the line is too large.  Otherwise as writ_core_audit_decision.
+ */
+WRIT_API WRIT_MUST_CHECK writ_rc writ_core_audit_decision_text(struct writ_core *core,
+    const struct writ_decision_entry *e, enum writ_decision_input mode,
+    uint64_t seqs[WRIT_CORE_MAX_AUDIT], struct writ_err *err);
+
 /* ---------------------------------------------------------------------------
  * Governing policies (lib/core/govern.c).
  */

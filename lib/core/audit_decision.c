@@ -220,3 +220,171 @@ writ_core_audit_decision(struct writ_core *core, json_t *event, enum writ_decisi
 		return WRIT_ERR(err, WRIT_EIO, "no audit device recorded the decision");
 	return WRIT_OK;
 }
+
+/* Longer number tokens may not fit jansson's integer or double: the general path. */
+#define TEXT_NUMBER_MAX 15
+
+static bool
+is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* \uXXXX at s (4 hex digits after "\u"): NUL or a surrogate half? */
+static bool
+bad_escape(const char *s)
+{
+	char c1 = s[1] | 0x20;
+
+	if (memcmp(s, "0000", 4) == 0)
+		return true;
+	return (s[0] == 'd' || s[0] == 'D') && c1 >= '8' && c1 <= 'f' && !(c1 > '9' && c1 < 'a');
+}
+
+/*
+ * Append JSON text the policy engine accepted (so well formed, UTF-8)
+ * without its blanks.  WRIT_EUNSUPPORTED for a \u0000 or surrogate escape
+ * or a long number, which jansson-based readers of the log would refuse.
+ */
+static writ_rc
+append_compact(struct writ_buf *b, const char *s, size_t len)
+{
+	size_t i = 0, start = 0, num = 0;
+	bool in_str = false;
+	writ_rc rc;
+
+	while (i < len) {
+		char c = s[i];
+
+		if (in_str) {
+			if (c == '\\') {
+				if (i + 1 < len && s[i + 1] == 'u' && (len - i < 6 || bad_escape(s + i + 2)))
+					return WRIT_EUNSUPPORTED;
+				i += 2;
+				continue;
+			}
+			in_str = c != '"';
+		} else if (is_blank(c)) {
+			if ((rc = writ_buf_append(b, s + start, i - start)) != WRIT_OK)
+				return rc;
+			start = i + 1;
+		} else if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' ||
+		    c == 'E') {
+			if (++num > TEXT_NUMBER_MAX)
+				return WRIT_EUNSUPPORTED;
+			i++;
+			continue;
+		} else {
+			in_str = c == '"';
+		}
+		num = 0;
+		i++;
+	}
+	return in_str ? WRIT_EUNSUPPORTED : writ_buf_append(b, s + start, len - start);
+}
+
+static writ_rc
+put_member(struct writ_buf *b, const char *key, const char *value)
+{
+	writ_rc rc = writ_buf_append_json_str(b, key, strlen(key));
+
+	if (rc == WRIT_OK)
+		rc = writ_buf_append(b, ":", 1);
+	return rc == WRIT_OK ? writ_buf_append_json_str(b, value, strlen(value)) : rc;
+}
+
+/* {"time","type":"decision","caller":{..},"decision":{..}} as decision_line writes it. */
+static writ_rc
+decision_text(const struct writ_decision_entry *e, enum writ_decision_input mode,
+    struct writ_buf *b)
+{
+	char now[48];
+	int64_t sec;
+	long nsec;
+	bool comma = false;
+	writ_rc rc;
+
+	writ_time_now_ns(&sec, &nsec);
+	writ_time_rfc3339(now, sizeof(now), sec, nsec);
+	rc = writ_buf_append(b, "{\"time\":\"", 9);
+	if (rc == WRIT_OK)
+		rc = writ_buf_append(b, now, strlen(now));
+	if (rc == WRIT_OK)
+		rc = writ_buf_append(b, "\",\"type\":\"decision\",\"caller\":{", 30);
+	if (rc == WRIT_OK && e->remote_addr != NULL) {
+		rc = put_member(b, "remote_address", e->remote_addr);
+		comma = true;
+	}
+	if (rc == WRIT_OK && e->spiffe_id != NULL && (!comma || (rc = writ_buf_append(b, ",", 1)) == WRIT_OK))
+		rc = put_member(b, "spiffe_id", e->spiffe_id);
+	if (rc == WRIT_OK)
+		rc = writ_buf_append(b, "},\"decision\":{", 14);
+	if (rc == WRIT_OK)
+		rc = put_member(b, "decision_id", e->decision_id);
+	if (rc == WRIT_OK && (rc = writ_buf_append(b, ",", 1)) == WRIT_OK)
+		rc = put_member(b, "path", e->path);
+	if (rc == WRIT_OK && e->input != NULL && mode == WRIT_DECISION_INPUT_FULL &&
+	    (rc = writ_buf_append(b, ",\"input\":", 9)) == WRIT_OK)
+		rc = append_compact(b, e->input, e->input_len);
+	if (rc == WRIT_OK && e->result != NULL) {
+		if (e->allowed >= 0)
+			rc = e->allowed ? writ_buf_append(b, ",\"allowed\":true", 15)
+					: writ_buf_append(b, ",\"allowed\":false", 16);
+		if (rc == WRIT_OK && (rc = writ_buf_append(b, ",\"result\":", 10)) == WRIT_OK)
+			rc = append_compact(b, e->result, e->result_len);
+	}
+	if (rc == WRIT_OK && e->error_code != NULL) {
+		rc = writ_buf_append(b, ",\"error\":{", 10);
+		if (rc == WRIT_OK)
+			rc = put_member(b, "code", e->error_code);
+		if (rc == WRIT_OK && (rc = writ_buf_append(b, ",", 1)) == WRIT_OK)
+			rc = put_member(b, "message", e->error_message != NULL ? e->error_message : "");
+		if (rc == WRIT_OK)
+			rc = writ_buf_append(b, "}", 1);
+	}
+	if (rc == WRIT_OK && (rc = writ_buf_append(b, ",", 1)) == WRIT_OK)
+		rc = put_member(b, "revision", e->revision != NULL ? e->revision : "");
+	if (rc == WRIT_OK)
+		rc = writ_buf_appendf(b, ",\"latency_ns\":%llu}}", (unsigned long long)e->latency_ns);
+	return rc;
+}
+
+writ_rc
+writ_core_audit_decision_text(struct writ_core *core, const struct writ_decision_entry *e,
+    enum writ_decision_input mode, uint64_t seqs[WRIT_CORE_MAX_AUDIT], struct writ_err *err)
+{
+	struct writ_core_priv *p = core->priv;
+	struct writ_buf b;
+	size_t i, ok = 0;
+	writ_rc rc;
+
+	memset(seqs, 0, WRIT_CORE_MAX_AUDIT * sizeof(*seqs));
+	if (mode == WRIT_DECISION_INPUT_HMAC)
+		return WRIT_EUNSUPPORTED;
+	writ_buf_init(&b, WRIT_AUDIT_LINE_MAX);
+	if ((rc = decision_text(e, mode, &b)) != WRIT_OK) {
+		writ_buf_free(&b);
+		return rc == WRIT_ENOMEM ? WRIT_ERR(err, rc, "decision log: out of memory")
+					 : WRIT_EUNSUPPORTED;
+	}
+	pthread_rwlock_rdlock(&p->lock);
+	for (i = 0; i < p->ndevices; i++) {
+		struct audit_device *d = &p->devices[i];
+
+		rc = writ_audit_append(d->log, b.ptr, b.len, &seqs[i], err);
+		if (rc == WRIT_ETOOBIG) /* the same for every device: nothing written yet */
+			break;
+		if (rc == WRIT_OK)
+			ok++;
+		else
+			writ_log(WRIT_LOG_ERROR, "audit device \"%s\" failed to record a decision: %s",
+			    d->name, err != NULL && err->msg[0] ? err->msg : writ_rc_name(rc));
+	}
+	pthread_rwlock_unlock(&p->lock);
+	writ_buf_free(&b);
+	if (rc == WRIT_ETOOBIG && ok == 0)
+		return WRIT_EUNSUPPORTED;
+	if (i > 0 && ok == 0)
+		return WRIT_ERR(err, WRIT_EIO, "no audit device recorded the decision");
+	return WRIT_OK;
+}

@@ -194,12 +194,156 @@ test_audit(void **state)
 	fx_store_close(s, dbpath);
 }
 
+/* Log e by the text path and its equivalent event ev by the general one; both lines must agree. */
+static void
+expect_same(struct writ_core *core, const struct writ_decision_entry *e, const char *ev_text,
+    enum writ_decision_input mode)
+{
+	uint64_t seqs[WRIT_CORE_MAX_AUDIT];
+	struct writ_err err = {0};
+	json_t *ev = js(ev_text);
+
+	assert_int_equal(writ_core_audit_decision_text(core, e, mode, seqs, &err), WRIT_OK);
+	assert_true(seqs[0] > 0);
+	assert_int_equal(writ_core_audit_decision(core, ev, mode, seqs, &err), WRIT_OK);
+	json_decref(ev);
+}
+
+static void
+test_audit_text(void **state)
+{
+	static const char *const refused[] = {
+	    "{\"s\":\"a\\u0000b\"}",        /* NUL: jansson readers refuse it */
+	    "{\"s\":\"\\ud83d\\ude00\"}",    /* surrogates, even paired */
+	    "{\"s\":\"\\uDC00\"}",
+	    "{\"n\":1234567890123456}",      /* 16 characters: may not fit */
+	    "{\"n\":-1.5e-300000000000}",
+	};
+	struct writ_core_opts o = {0};
+	struct writ_core *core = NULL;
+	struct writ_err err = {0};
+	struct writ_store *s;
+	uint64_t seqs[WRIT_CORE_MAX_AUDIT];
+	char dbpath[512], logpath[600];
+	struct writ_decision_entry e = {0};
+	json_t *all, *a, *b;
+	char *big;
+	size_t i, n;
+
+	(void)state;
+	s = fx_store_open("dectext", dbpath, sizeof(dbpath));
+	snprintf(logpath, sizeof(logpath), "%s.audit.log", dbpath);
+	snprintf(o.audit[0].name, sizeof(o.audit[0].name), "file");
+	snprintf(o.audit[0].path, sizeof(o.audit[0].path), "%s", logpath);
+	o.naudit = 1;
+	assert_int_equal(writ_core_new(&o, s, &core, &err), WRIT_OK);
+	assert_int_equal(writ_core_post_unseal(core, &err), WRIT_OK);
+
+	/* Blanks and newlines of the input go; escapes and strings stay as they are. */
+	e.decision_id = "d-1";
+	e.path = "rbac/allow";
+	e.input = "{ \"user\" : \"agent \\\"7\\\"\",\n\t\"n\": [1, -2.25 , true],\r\n \"u\":\"\\u00e9\\n\" }";
+	e.input_len = strlen(e.input);
+	e.result = "true";
+	e.result_len = 4;
+	e.allowed = 1;
+	e.revision = "r1";
+	e.latency_ns = 1200;
+	e.remote_addr = "127.0.0.1";
+	e.spiffe_id = "spiffe://corp/agent/returns";
+	expect_same(core, &e,
+	    "{\"decision_id\":\"d-1\",\"path\":\"rbac/allow\",\"input\":{\"user\":\"agent \\\"7\\\"\","
+	    "\"n\":[1,-2.25,true],\"u\":\"\\u00e9\\n\"},\"allowed\":true,\"result\":true,"
+	    "\"revision\":\"r1\",\"latency_ns\":1200,\"caller\":{\"remote_address\":\"127.0.0.1\","
+	    "\"spiffe_id\":\"spiffe://corp/agent/returns\"}}",
+	    WRIT_DECISION_INPUT_FULL);
+	/* An object result that says nothing of allowed, no caller, input left out. */
+	e.result = "{\"headers\":{\"x\":\"1\"}}";
+	e.result_len = strlen(e.result);
+	e.allowed = -1;
+	e.remote_addr = NULL;
+	e.spiffe_id = NULL;
+	expect_same(core, &e,
+	    "{\"decision_id\":\"d-1\",\"path\":\"rbac/allow\",\"input\":{},"
+	    "\"result\":{\"headers\":{\"x\":\"1\"}},\"revision\":\"r1\",\"latency_ns\":1200,"
+	    "\"caller\":{}}",
+	    WRIT_DECISION_INPUT_NONE);
+	/* An error: no result; its message escaped. */
+	e.result = NULL;
+	e.input = NULL;
+	e.error_code = "eval_conflict_error";
+	e.error_message = "complete rules \"must\" not\nconflict";
+	expect_same(core, &e,
+	    "{\"decision_id\":\"d-1\",\"path\":\"rbac/allow\",\"error\":{\"code\":"
+	    "\"eval_conflict_error\",\"message\":\"complete rules \\\"must\\\" not\\nconflict\"},"
+	    "\"revision\":\"r1\",\"latency_ns\":1200,\"caller\":{}}",
+	    WRIT_DECISION_INPUT_FULL);
+	e.error_code = NULL;
+
+	/* What the general path must take: nothing written. */
+	e.result = "true";
+	e.result_len = 4;
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		e.input = refused[i];
+		e.input_len = strlen(refused[i]);
+		assert_int_equal(writ_core_audit_decision_text(core, &e, WRIT_DECISION_INPUT_FULL, seqs, &err),
+		    WRIT_EUNSUPPORTED);
+		assert_int_equal(seqs[0], 0);
+		/* ... unless the input is left out. */
+		assert_int_equal(writ_core_audit_decision_text(core, &e, WRIT_DECISION_INPUT_NONE, seqs, &err),
+		    WRIT_OK);
+	}
+	e.input = "{\"a\":1}";
+	e.input_len = 7;
+	assert_int_equal(writ_core_audit_decision_text(core, &e, WRIT_DECISION_INPUT_HMAC, seqs, &err),
+	    WRIT_EUNSUPPORTED);
+	big = malloc(WRIT_AUDIT_LINE_MAX + 16);
+	assert_non_null(big);
+	memset(big, ' ', WRIT_AUDIT_LINE_MAX + 15);
+	memcpy(big, "[\"", 2);
+	memcpy(big + WRIT_AUDIT_LINE_MAX + 13, "\"]", 2);
+	e.input = big;
+	e.input_len = WRIT_AUDIT_LINE_MAX + 15;
+	assert_int_equal(writ_core_audit_decision_text(core, &e, WRIT_DECISION_INPUT_FULL, seqs, &err),
+	    WRIT_EUNSUPPORTED);
+	free(big);
+	writ_core_free(core);
+
+	/* Pairs of lines that agree but for the time; then the five input-less ones. */
+	all = read_decisions(logpath);
+	n = json_array_size(all);
+	assert_int_equal(n, 6 + sizeof(refused) / sizeof(refused[0]));
+	for (i = 0; i < 6; i += 2) {
+		a = json_array_get(all, i);
+		b = json_array_get(all, i + 1);
+		json_object_del(a, "time");
+		json_object_del(b, "time");
+		json_object_del(a, "seq");
+		json_object_del(b, "seq");
+		json_object_del(a, "prev");
+		json_object_del(b, "prev");
+		if (!json_equal(a, b)) {
+			char *ta = json_dumps(a, JSON_COMPACT), *tb = json_dumps(b, JSON_COMPACT);
+
+			fail_msg("text path wrote %s, general path %s", ta, tb);
+		}
+	}
+	for (; i < n; i++)
+		assert_null(json_object_get(json_object_get(json_array_get(all, i), "decision"), "input"));
+	json_decref(all);
+	unlink(logpath);
+	snprintf(logpath + strlen(logpath), sizeof(logpath) - strlen(logpath), ".pub");
+	unlink(logpath);
+	fx_store_close(s, dbpath);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_mask),
 	    cmocka_unit_test(test_audit),
+	    cmocka_unit_test(test_audit_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
